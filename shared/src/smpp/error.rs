@@ -273,6 +273,10 @@ pub enum EncodeError {
     /// short_message is over 254 octets; use message_payload.
     #[error("short_message is {0} octets; the maximum is 254 (use message_payload)")]
     ShortMessageTooLong(usize),
+    /// The user data is in message_payload, which a peer without TLVs (SMPP 3.3) cannot receive;
+    /// leaving it out would send an empty message.
+    #[error("message_payload of {0} octets cannot be sent without TLVs (SMPP 3.3 peer)")]
+    PayloadNeedsTlvs(usize),
     /// A list has more entries than its one-octet count allows.
     #[error("{} has {count} entries; the maximum is 255", field.name())]
     TooManyEntries {
@@ -289,6 +293,17 @@ pub enum EncodeError {
         /// The value's size.
         size: usize,
     },
+    /// A standard TLV's value has a length its definition does not allow.
+    #[error("TLV 0x{tag:04X} cannot have a {size}-octet value")]
+    TlvLength {
+        /// The tag.
+        tag: u16,
+        /// The value's size.
+        size: usize,
+    },
+    /// A C-octet string TLV value contains a NUL octet.
+    #[error("TLV 0x{0:04X} contains a NUL octet")]
+    TlvEmbeddedNul(u16),
     /// The PDU would exceed the 32-bit command_length or the configured maximum.
     #[error("PDU is {size} octets; the maximum is {size_max}")]
     PduTooLong {

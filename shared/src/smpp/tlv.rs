@@ -112,7 +112,8 @@ tlv_table! {
     source_addr_subunit = 0x000D: U8;
     source_network_type = 0x000E: U8;
     source_bearer_type = 0x000F: U8;
-    source_telematics_id = 0x0010: U8;
+    // 1 octet in SMPP v3.4 §5.3.2.9, 2 octets in v5.0 (like dest_telematics_id): accept both.
+    source_telematics_id = 0x0010: Octets(1, 2);
     qos_time_to_live = 0x0017: U32;
     payload_type = 0x0019: U8;
     additional_status_info_text = 0x001D: COctet(256);
@@ -247,7 +248,7 @@ impl Tlvs<Vec<u8>> {
         if let Some((_, kind)) = definition(tag)
             && !kind.accepts(length)
         {
-            return Err(EncodeError::TlvTooLong {
+            return Err(EncodeError::TlvLength {
                 tag,
                 size: value.len(),
             });
@@ -273,8 +274,12 @@ impl Tlvs<Vec<u8>> {
         self.push(tag, &value.to_be_bytes())
     }
 
-    /// Appends a C-octet string TLV, adding the NUL.
+    /// Appends a C-octet string TLV, adding the NUL. A NUL inside `value` is refused: the peer
+    /// would take it for the end of the string.
     pub fn push_c_octet(&mut self, tag: u16, value: &[u8]) -> Result<&mut Self, EncodeError> {
+        if value.contains(&0) {
+            return Err(EncodeError::TlvEmbeddedNul(tag));
+        }
         let mut with_nul = [0u8; 257];
         if value.len() < with_nul.len() {
             with_nul[..value.len()].copy_from_slice(value);

@@ -3,7 +3,7 @@
 use super::super::error::{DecodeError, EncodeError, Field};
 use super::super::tlv::Tlvs;
 use super::super::wire::{Reader, check_npi, check_time, check_ton, put_c_octet};
-use super::sm::{check_registered_delivery, put_short_message, read_short_message};
+use super::sm::{check_registered_delivery, put_short_message, put_tlvs, read_short_message};
 
 /// The body of query_sm.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -250,10 +250,7 @@ impl<B: AsRef<[u8]>> ReplaceSm<B> {
         )?;
         out.extend_from_slice(&[self.registered_delivery, self.sm_default_msg_id]);
         put_short_message(out, self.short_message.as_ref())?;
-        if with_tlvs {
-            out.extend_from_slice(self.tlvs.raw());
-        }
-        Ok(())
+        put_tlvs(out, &self.tlvs, with_tlvs)
     }
 
     pub(crate) fn map<C>(self, f: &mut impl FnMut(B) -> C) -> ReplaceSm<C> {

@@ -99,6 +99,14 @@ pub fn decode(frame: &[u8]) -> Result<Pdu<&[u8]>, DecodeError> {
             frame_size: frame.len(),
         });
     }
+    // The frame splitter already bounds frames; checked again so that whatever decodes can be
+    // re-encoded (the encoder refuses the same sizes).
+    if header.command_length > SMPP_PDU_SIZE_MAX {
+        return Err(DecodeError::Frame(FrameError::LengthOver {
+            got: header.command_length,
+            max: SMPP_PDU_SIZE_MAX,
+        }));
+    }
     let command = header
         .command()
         .ok_or(DecodeError::UnknownCommandId(header.command_id))?;
@@ -318,7 +326,9 @@ impl<B: AsRef<[u8]>> Pdu<B> {
     }
 
     /// Appends the PDU as a peer of `interface_version` may receive it: below 3.4 (SMPP 3.3)
-    /// optional parameters are left out, because 3.3 peers do not know them.
+    /// optional parameters are left out, because 3.3 peers do not know them. A message whose
+    /// user data is in message_payload is refused ([`EncodeError::PayloadNeedsTlvs`]) rather
+    /// than sent empty.
     pub fn encode_for(
         &self,
         interface_version: u8,

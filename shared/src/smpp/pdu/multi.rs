@@ -9,7 +9,7 @@ use super::super::tlv::Tlvs;
 use super::super::wire::{Reader, check_npi, check_time, check_ton, put_c_octet};
 use super::sm::{
     SmDirection, check_esm_class, check_priority_flag, check_registered_delivery,
-    put_short_message, read_short_message,
+    put_short_message, put_tlvs, read_short_message,
 };
 use crate::limits::SUBMIT_MULTI_DESTS_MAX;
 
@@ -286,10 +286,7 @@ impl<B: AsRef<[u8]>> SubmitMulti<B> {
             self.sm_default_msg_id,
         ]);
         put_short_message(out, self.short_message.as_ref())?;
-        if with_tlvs {
-            out.extend_from_slice(self.tlvs.raw());
-        }
-        Ok(())
+        put_tlvs(out, &self.tlvs, with_tlvs)
     }
 
     pub(crate) fn map<C>(self, f: &mut impl FnMut(B) -> C) -> SubmitMulti<C> {

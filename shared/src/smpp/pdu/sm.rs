@@ -164,10 +164,7 @@ impl<B: AsRef<[u8]>> SubmitSm<B> {
             self.sm_default_msg_id,
         ]);
         put_short_message(out, self.short_message.as_ref())?;
-        if with_tlvs {
-            out.extend_from_slice(self.tlvs.raw());
-        }
-        Ok(())
+        put_tlvs(out, &self.tlvs, with_tlvs)
     }
 
     /// The user data: short_message, or the message_payload TLV when short_message is empty.
@@ -330,10 +327,7 @@ impl<B: AsRef<[u8]>> DataSm<B> {
             65,
         )?;
         out.extend_from_slice(&[self.esm_class, self.registered_delivery, self.data_coding]);
-        if with_tlvs {
-            out.extend_from_slice(self.tlvs.raw());
-        }
-        Ok(())
+        put_tlvs(out, &self.tlvs, with_tlvs)
     }
 
     pub(crate) fn map<C>(self, f: &mut impl FnMut(B) -> C) -> DataSm<C> {
@@ -427,5 +421,20 @@ pub(crate) fn put_short_message(
     // Checked just above: at most 254.
     out.push(short_message.len() as u8);
     out.extend_from_slice(short_message);
+    Ok(())
+}
+
+/// Writes the TLV region, or leaves it out for a peer without TLVs (SMPP 3.3). Then the user
+/// data must not be in message_payload: leaving it out would send an empty message.
+pub(crate) fn put_tlvs<B: AsRef<[u8]>>(
+    out: &mut Vec<u8>,
+    tlvs: &Tlvs<B>,
+    with_tlvs: bool,
+) -> Result<(), EncodeError> {
+    if with_tlvs {
+        out.extend_from_slice(tlvs.raw());
+    } else if let Some(payload) = tlvs.message_payload() {
+        return Err(EncodeError::PayloadNeedsTlvs(payload.len()));
+    }
     Ok(())
 }
