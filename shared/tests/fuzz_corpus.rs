@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut inputs: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("corpus {} missing: {error}", dir.display()))
         .map(|entry| {
@@ -19,8 +21,15 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     inputs.sort();
     // Bounded: cargo fuzz cmin keeps the corpora in the low thousands.
-    assert!(inputs.len() > 100, "corpus {target} has only {} inputs", inputs.len());
-    assert!(inputs.len() < 20_000, "corpus {target} needs `cargo fuzz cmin`");
+    assert!(
+        inputs.len() > 100,
+        "corpus {target} has only {} inputs",
+        inputs.len()
+    );
+    assert!(
+        inputs.len() < 20_000,
+        "corpus {target} needs `cargo fuzz cmin`"
+    );
     inputs
 }
 
