@@ -3,14 +3,14 @@
 //! Each limit says what it costs, what happens when it is reached and why the default. Run-time
 //! limits in the typed config are checked against these ceilings at load time.
 
-/// Largest SMPP command_length the gateway accepts by default, in bytes.
+/// Largest SMPP command_length the gateway accepts, in bytes.
 ///
 /// Cost: one receive buffer per session must hold a whole PDU, so this bounds per-session memory.
 /// At the bound: the frame splitter returns `FrameError::LengthOver` and the session answers
 /// `generic_nack` with `ESME_RINVCMDLEN` (0x02) and closes, because the stream is out of sync.
-/// Why: the largest legal SMPP PDU is a submit_multi with 255 destinations and a 64 KiB
-/// message_payload; 70,000 bytes holds it with every optional TLV.
-pub const SMPP_PDU_SIZE_MAX: u32 = 70_000;
+/// Why: the largest legal SMPP PDU is a submit_multi with 255 full SME addresses and a
+/// 65,535-octet message_payload, 71,747 octets; 72,000 holds it with a few optional TLVs.
+pub const SMPP_PDU_SIZE_MAX: u32 = 72_000;
 
 /// Smallest SMPP command_length: the 16-byte header alone (e.g. enquire_link).
 pub const SMPP_PDU_SIZE_MIN: u32 = 16;

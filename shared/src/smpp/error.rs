@@ -180,9 +180,6 @@ pub enum DecodeError {
     /// A time field is neither empty nor a 16-character SMPP time (§7.1.1).
     #[error("{} is not an SMPP absolute or relative time", .0.name())]
     InvalidTime(Field),
-    /// sm_length is over the 254-octet maximum.
-    #[error("sm_length {0} is over the 254-octet maximum")]
-    SmLengthOver(u8),
     /// The body ends before sm_length octets of short_message.
     #[error("sm_length {sm_length} is longer than the rest of the PDU")]
     ShortMessageTruncated {
@@ -233,9 +230,7 @@ impl DecodeError {
             DecodeError::CStringTooLong { field, .. } => field.invalid_status(),
             DecodeError::InvalidValue { field, .. } => field.invalid_status(),
             DecodeError::InvalidTime(field) => field.invalid_status(),
-            DecodeError::SmLengthOver(_) | DecodeError::ShortMessageTruncated { .. } => {
-                CommandStatus::ESME_RINVMSGLEN
-            }
+            DecodeError::ShortMessageTruncated { .. } => CommandStatus::ESME_RINVMSGLEN,
             DecodeError::PayloadConflict => CommandStatus::ESME_RTLVNOTALLWD,
             DecodeError::TlvStream { .. } | DecodeError::TooManyTlvs { .. } => {
                 CommandStatus::ESME_RINVTLVSTREAM
@@ -270,8 +265,8 @@ pub enum EncodeError {
     /// A C-octet string contains a NUL octet.
     #[error("{} contains a NUL octet", .0.name())]
     EmbeddedNul(Field),
-    /// short_message is over 254 octets; use message_payload.
-    #[error("short_message is {0} octets; the maximum is 254 (use message_payload)")]
+    /// short_message is over 255 octets; use message_payload.
+    #[error("short_message is {0} octets; the maximum is 255 (use message_payload)")]
     ShortMessageTooLong(usize),
     /// The user data is in message_payload, which a peer without TLVs (SMPP 3.3) cannot receive;
     /// leaving it out would send an empty message.

@@ -3,7 +3,7 @@
 use super::super::error::{DecodeError, EncodeError, Field};
 use super::super::tlv::Tlvs;
 use super::super::wire::{Reader, check_npi, check_time, check_ton, put_c_octet};
-use super::sm::{check_registered_delivery, put_short_message, put_tlvs, read_short_message};
+use super::sm::{put_short_message, put_tlvs, read_short_message};
 
 /// The body of query_sm.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -183,7 +183,7 @@ pub struct ReplaceSm<B> {
     pub registered_delivery: u8,
     /// A canned message id (0 when unused).
     pub sm_default_msg_id: u8,
-    /// The new user data (up to 254 octets).
+    /// The new user data (up to 255 octets).
     pub short_message: B,
     /// Optional parameters (SMPP 5.0 allows message_payload).
     pub tlvs: Tlvs<B>,
@@ -207,8 +207,7 @@ impl<'a> ReplaceSm<&'a [u8]> {
         check_time(Field::schedule_delivery_time, schedule_delivery_time)?;
         let validity_period = reader.c_octet(Field::validity_period, 17)?;
         check_time(Field::validity_period, validity_period)?;
-        let registered_delivery =
-            check_registered_delivery(reader.u8(Field::registered_delivery)?)?;
+        let registered_delivery = reader.u8(Field::registered_delivery)?;
         let sm_default_msg_id = reader.u8(Field::sm_default_msg_id)?;
         let short_message = read_short_message(reader)?;
         let offset = reader.position();

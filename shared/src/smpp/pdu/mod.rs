@@ -7,7 +7,8 @@
 //! the command_id and sequence_number to answer with [`DecodeError::status`].
 //!
 //! Response tolerance: a response with a non-zero command_status and an empty body decodes
-//! with empty fields (SMPP v3.4 §4.4.2 lets SMSCs omit the body of failed responses).
+//! with empty fields (SMPP v3.4 §4.4.2 lets SMSCs omit the body of failed responses), and so
+//! does a successful deliver_sm_resp or data_sm_resp without its (unused) message_id.
 //!
 //! HOT PATH: no allocation on decode; encode appends to a caller's buffer.
 
@@ -112,7 +113,13 @@ pub fn decode(frame: &[u8]) -> Result<Pdu<&[u8]>, DecodeError> {
         .ok_or(DecodeError::UnknownCommandId(header.command_id))?;
     let mut reader = Reader::new(frame, HEADER_SIZE);
     let failed_response = command.is_response() && !header.command_status.is_ok();
-    let body = if failed_response && reader.is_empty() {
+    // Many SMSCs and ESMEs answer deliver_sm and data_sm with a bare 16-octet response; refusing
+    // it would leave receipts and MO unacknowledged and redelivered.
+    let bare_ack = matches!(
+        command,
+        CommandId::deliver_sm_resp | CommandId::data_sm_resp
+    );
+    let body = if (failed_response || bare_ack) && reader.is_empty() {
         Body::empty_response(command)
     } else {
         Body::decode(command, &mut reader)?

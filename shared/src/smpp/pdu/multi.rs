@@ -8,8 +8,8 @@ use super::super::status::CommandStatus;
 use super::super::tlv::Tlvs;
 use super::super::wire::{Reader, check_npi, check_time, check_ton, put_c_octet};
 use super::sm::{
-    SmDirection, check_esm_class, check_priority_flag, check_registered_delivery,
-    put_short_message, put_tlvs, read_short_message,
+    SmDirection, check_esm_class, check_priority_flag, put_short_message, put_tlvs,
+    read_short_message,
 };
 use crate::limits::SUBMIT_MULTI_DESTS_MAX;
 
@@ -49,7 +49,7 @@ pub struct SubmitMulti<B> {
     pub data_coding: u8,
     /// As in submit_sm.
     pub sm_default_msg_id: u8,
-    /// Up to 254 octets of user data.
+    /// Up to 255 octets of user data.
     pub short_message: B,
     /// Optional parameters.
     pub tlvs: Tlvs<B>,
@@ -222,8 +222,7 @@ impl<'a> SubmitMulti<&'a [u8]> {
         check_time(Field::schedule_delivery_time, schedule_delivery_time)?;
         let validity_period = reader.c_octet(Field::validity_period, 17)?;
         check_time(Field::validity_period, validity_period)?;
-        let registered_delivery =
-            check_registered_delivery(reader.u8(Field::registered_delivery)?)?;
+        let registered_delivery = reader.u8(Field::registered_delivery)?;
         let replace_if_present_flag = reader.u8(Field::replace_if_present_flag)?;
         if replace_if_present_flag > 1 {
             return Err(DecodeError::InvalidValue {

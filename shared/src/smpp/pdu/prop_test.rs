@@ -94,9 +94,9 @@ prop_compose! {
         message_type in prop::sample::select(if deliver { vec![0u8, 0x04, 0x08, 0x10, 0x18, 0x20] } else { vec![0u8, 0x08, 0x10] }),
         protocol_id in any::<u8>(), priority_flag in 0u8..=4,
         schedule_delivery_time in time(), validity_period in time(),
-        registered_delivery in any::<u8>().prop_filter("reserved", |v| v & 3 != 3),
+        registered_delivery in any::<u8>(),
         replace_if_present_flag in 0u8..=1, data_coding in any::<u8>(), sm_default_msg_id in any::<u8>(),
-        short_message in vec(any::<u8>(), 0..=254), tlvs in tlvs(false),
+        short_message in vec(any::<u8>(), 0..=255), tlvs in tlvs(false),
     ) -> SubmitSm<Vec<u8>> {
         SubmitSm {
             service_type, source_addr_ton, source_addr_npi, source_addr, dest_addr_ton,

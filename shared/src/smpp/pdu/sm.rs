@@ -9,8 +9,9 @@ use super::super::error::{DecodeError, EncodeError, Field};
 use super::super::tlv::Tlvs;
 use super::super::wire::{Reader, check_npi, check_time, check_ton, put_c_octet};
 
-/// Largest short_message (SMPP v3.4 §4.4.1: sm_length 0 to 254).
-pub const SHORT_MESSAGE_SIZE_MAX: usize = 254;
+/// Largest short_message: SMPP 5.0 §4.7.26 allows sm_length 0 to 255 (3.4 said 254). The decoder
+/// accepts 255 from any version; a session talking to a 3.4 peer may stay at 254.
+pub const SHORT_MESSAGE_SIZE_MAX: usize = 255;
 
 /// The body of submit_sm and deliver_sm.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -47,7 +48,7 @@ pub struct SubmitSm<B> {
     pub data_coding: u8,
     /// A canned message id (0 when unused).
     pub sm_default_msg_id: u8,
-    /// Up to 254 octets of user data; sm_length is its length.
+    /// Up to 255 octets of user data; sm_length is its length.
     pub short_message: B,
     /// Optional parameters.
     pub tlvs: Tlvs<B>,
@@ -92,8 +93,7 @@ impl<'a> SubmitSm<&'a [u8]> {
         check_time(Field::schedule_delivery_time, schedule_delivery_time)?;
         let validity_period = reader.c_octet(Field::validity_period, 17)?;
         check_time(Field::validity_period, validity_period)?;
-        let registered_delivery =
-            check_registered_delivery(reader.u8(Field::registered_delivery)?)?;
+        let registered_delivery = reader.u8(Field::registered_delivery)?;
         let replace_if_present_flag = reader.u8(Field::replace_if_present_flag)?;
         if replace_if_present_flag > 1 {
             return Err(DecodeError::InvalidValue {
@@ -294,8 +294,7 @@ impl<'a> DataSm<&'a [u8]> {
             });
         }
         let esm_class = check_esm_class(reader.u8(Field::esm_class)?, SmDirection::Deliver)?;
-        let registered_delivery =
-            check_registered_delivery(reader.u8(Field::registered_delivery)?)?;
+        let registered_delivery = reader.u8(Field::registered_delivery)?;
         let data_coding = reader.u8(Field::data_coding)?;
         let offset = reader.position();
         Ok(DataSm {
@@ -386,25 +385,9 @@ pub(crate) fn check_priority_flag(value: u8) -> Result<u8, DecodeError> {
     }
 }
 
-/// Checks registered_delivery: bits 0-1 value 3 is reserved (SMPP v3.4 §5.2.17). The
-/// reserved upper bits are tolerated, as most SMSCs do.
-pub(crate) fn check_registered_delivery(value: u8) -> Result<u8, DecodeError> {
-    if value & 0x03 == 0x03 {
-        Err(DecodeError::InvalidValue {
-            field: Field::registered_delivery,
-            value: u32::from(value),
-        })
-    } else {
-        Ok(value)
-    }
-}
-
 /// Reads sm_length and short_message.
 pub(crate) fn read_short_message<'a>(reader: &mut Reader<'a>) -> Result<&'a [u8], DecodeError> {
     let sm_length = reader.u8(Field::sm_length)?;
-    if usize::from(sm_length) > SHORT_MESSAGE_SIZE_MAX {
-        return Err(DecodeError::SmLengthOver(sm_length));
-    }
     reader
         .octets(Field::short_message, usize::from(sm_length))
         .map_err(|_| DecodeError::ShortMessageTruncated { sm_length })
@@ -418,7 +401,7 @@ pub(crate) fn put_short_message(
     if short_message.len() > SHORT_MESSAGE_SIZE_MAX {
         return Err(EncodeError::ShortMessageTooLong(short_message.len()));
     }
-    // Checked just above: at most 254.
+    // Checked just above: at most 255, so it fits the one-octet sm_length.
     out.push(short_message.len() as u8);
     out.extend_from_slice(short_message);
     Ok(())

@@ -501,7 +501,7 @@ fn submit_sm_with(index: usize, replacement: &'static [u8]) -> Vec<u8> {
 // (SMPP v3.4 §5.1.3), so the gateway's submit_sm_resp tells the SP exactly what is wrong.
 #[test]
 fn invalid_submit_sm_fields_get_their_status() {
-    let cases: [(Vec<u8>, CommandStatus); 14] = [
+    let cases: [(Vec<u8>, CommandStatus); 13] = [
         (
             submit_sm_with(0, b"TOOLONG\0"),
             CommandStatus::ESME_RINVSERTYP,
@@ -537,10 +537,6 @@ fn invalid_submit_sm_fields_get_their_status() {
             submit_sm_with(9, b"991301000000000+\0"),
             CommandStatus::ESME_RINVEXPIRY,
         ),
-        (
-            submit_sm_with(10, &[0x03]),
-            CommandStatus::ESME_RINVREGDLVFLG,
-        ),
         (submit_sm_with(11, &[0x02]), CommandStatus::ESME_RINVREPFLAG),
         (submit_sm_with(14, &[0xFF]), CommandStatus::ESME_RINVMSGLEN),
     ];
@@ -549,6 +545,9 @@ fn invalid_submit_sm_fields_get_their_status() {
         assert_eq!(error.status(), *status, "case {index}: {error}");
         assert!(!error.is_fatal(), "case {index}");
     }
+    // registered_delivery 3 was reserved in 3.4; SMPP 5.0 defines it (receipt on success only),
+    // so it is accepted from any peer.
+    assert!(decode(&submit_sm_with(10, &[0x03])).is_ok());
 }
 
 // Proves the TLV-level rejections: short_message and message_payload together, a known TLV
@@ -614,14 +613,14 @@ fn framing_problems_get_their_status() {
 fn encoder_refuses_values_that_do_not_fit() {
     let mut sm = SubmitSm::<Vec<u8>> {
         destination_addr: b"254711000002".to_vec(),
-        short_message: vec![b'x'; 255],
+        short_message: vec![b'x'; 256],
         ..SubmitSm::default()
     };
     let mut out = vec![0xAA];
     let pdu = Pdu::new(1, Body::SubmitSm(sm.clone()));
     assert_eq!(
         pdu.encode(&mut out),
-        Err(EncodeError::ShortMessageTooLong(255))
+        Err(EncodeError::ShortMessageTooLong(256))
     );
     assert_eq!(out, [0xAA]);
     sm.short_message = b"ok".to_vec();
