@@ -14,6 +14,7 @@ pub mod error;
 pub mod fuzz;
 pub mod header;
 pub mod pdu;
+pub mod session;
 pub mod status;
 pub mod tlv;
 mod wire;

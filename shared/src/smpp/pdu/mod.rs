@@ -178,36 +178,45 @@ impl<'a> Body<&'a [u8]> {
     }
 
     fn empty_response(command: CommandId) -> Self {
-        match command {
-            CommandId::bind_receiver_resp => Body::BindReceiverResp(BindResp::default()),
-            CommandId::bind_transmitter_resp => Body::BindTransmitterResp(BindResp::default()),
-            CommandId::bind_transceiver_resp => Body::BindTransceiverResp(BindResp::default()),
-            CommandId::query_sm_resp => Body::QuerySmResp(QuerySmResp::default()),
-            CommandId::submit_sm_resp => Body::SubmitSmResp(MessageIdResp::default()),
-            CommandId::deliver_sm_resp => Body::DeliverSmResp(MessageIdResp::default()),
-            CommandId::submit_multi_resp => Body::SubmitMultiResp(SubmitMultiResp::default()),
-            CommandId::data_sm_resp => Body::DataSmResp(MessageIdResp::default()),
-            CommandId::generic_nack => Body::GenericNack,
-            CommandId::unbind_resp => Body::UnbindResp,
-            CommandId::replace_sm_resp => Body::ReplaceSmResp,
-            CommandId::cancel_sm_resp => Body::CancelSmResp,
-            CommandId::enquire_link_resp => Body::EnquireLinkResp,
-            CommandId::bind_receiver
-            | CommandId::bind_transmitter
-            | CommandId::bind_transceiver
-            | CommandId::query_sm
-            | CommandId::submit_sm
-            | CommandId::deliver_sm
-            | CommandId::unbind
-            | CommandId::replace_sm
-            | CommandId::cancel_sm
-            | CommandId::outbind
-            | CommandId::enquire_link
-            | CommandId::submit_multi
-            | CommandId::alert_notification
-            | CommandId::data_sm => unreachable!("decode only asks for responses"),
+        match empty_response(command) {
+            Some(body) => body,
+            None => unreachable!("decode only asks for responses"),
         }
     }
+}
+
+/// The body of `response` with every field empty, as sent with an error status (a refused
+/// submit_sm gets a submit_sm_resp with no message_id). `None` when `response` is a request.
+pub fn empty_response<'a>(response: CommandId) -> Option<Body<&'a [u8]>> {
+    Some(match response {
+        CommandId::bind_receiver_resp => Body::BindReceiverResp(BindResp::default()),
+        CommandId::bind_transmitter_resp => Body::BindTransmitterResp(BindResp::default()),
+        CommandId::bind_transceiver_resp => Body::BindTransceiverResp(BindResp::default()),
+        CommandId::query_sm_resp => Body::QuerySmResp(QuerySmResp::default()),
+        CommandId::submit_sm_resp => Body::SubmitSmResp(MessageIdResp::default()),
+        CommandId::deliver_sm_resp => Body::DeliverSmResp(MessageIdResp::default()),
+        CommandId::submit_multi_resp => Body::SubmitMultiResp(SubmitMultiResp::default()),
+        CommandId::data_sm_resp => Body::DataSmResp(MessageIdResp::default()),
+        CommandId::generic_nack => Body::GenericNack,
+        CommandId::unbind_resp => Body::UnbindResp,
+        CommandId::replace_sm_resp => Body::ReplaceSmResp,
+        CommandId::cancel_sm_resp => Body::CancelSmResp,
+        CommandId::enquire_link_resp => Body::EnquireLinkResp,
+        CommandId::bind_receiver
+        | CommandId::bind_transmitter
+        | CommandId::bind_transceiver
+        | CommandId::query_sm
+        | CommandId::submit_sm
+        | CommandId::deliver_sm
+        | CommandId::unbind
+        | CommandId::replace_sm
+        | CommandId::cancel_sm
+        | CommandId::outbind
+        | CommandId::enquire_link
+        | CommandId::submit_multi
+        | CommandId::alert_notification
+        | CommandId::data_sm => return None,
+    })
 }
 
 impl<B> Body<B> {
@@ -345,30 +354,64 @@ impl<B: AsRef<[u8]>> Pdu<B> {
     }
 
     fn encode_inner(&self, out: &mut Vec<u8>, with_tlvs: bool) -> Result<usize, EncodeError> {
-        let start = out.len();
-        let header = Header {
-            command_length: 0,
-            command_id: self.command_id() as u32,
-            command_status: self.command_status,
-            sequence_number: self.sequence_number,
-        };
-        header.encode(out);
-        if let Err(error) = self.body.encode(out, with_tlvs) {
-            out.truncate(start);
-            return Err(error);
-        }
-        let size = out.len() - start;
-        if size > SMPP_PDU_SIZE_MAX as usize {
-            out.truncate(start);
-            return Err(EncodeError::PduTooLong {
-                size,
-                size_max: SMPP_PDU_SIZE_MAX as usize,
-            });
-        }
-        // Checked just above: size fits the u32 limit.
-        out[start..start + 4].copy_from_slice(&(size as u32).to_be_bytes());
-        Ok(size)
+        encode_parts(
+            self.sequence_number,
+            self.command_status,
+            &self.body,
+            with_tlvs,
+            out,
+        )
     }
+}
+
+/// Encodes a PDU from its parts, as [`Pdu::encode_for`] does, without owning the body (the
+/// session encodes bodies it only borrows).
+pub fn encode_body_for<B: AsRef<[u8]>>(
+    sequence_number: u32,
+    command_status: CommandStatus,
+    body: &Body<B>,
+    interface_version: u8,
+    out: &mut Vec<u8>,
+) -> Result<usize, EncodeError> {
+    encode_parts(
+        sequence_number,
+        command_status,
+        body,
+        interface_version >= INTERFACE_VERSION_34,
+        out,
+    )
+}
+
+fn encode_parts<B: AsRef<[u8]>>(
+    sequence_number: u32,
+    command_status: CommandStatus,
+    body: &Body<B>,
+    with_tlvs: bool,
+    out: &mut Vec<u8>,
+) -> Result<usize, EncodeError> {
+    let start = out.len();
+    let header = Header {
+        command_length: 0,
+        command_id: body.command_id() as u32,
+        command_status,
+        sequence_number,
+    };
+    header.encode(out);
+    if let Err(error) = body.encode(out, with_tlvs) {
+        out.truncate(start);
+        return Err(error);
+    }
+    let size = out.len() - start;
+    if size > SMPP_PDU_SIZE_MAX as usize {
+        out.truncate(start);
+        return Err(EncodeError::PduTooLong {
+            size,
+            size_max: SMPP_PDU_SIZE_MAX as usize,
+        });
+    }
+    // Checked just above: size fits the u32 limit.
+    out[start..start + 4].copy_from_slice(&(size as u32).to_be_bytes());
+    Ok(size)
 }
 
 impl Pdu<&[u8]> {
