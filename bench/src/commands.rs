@@ -1,0 +1,161 @@
+//! The bodies of the `smsgw-bench` subcommands: argument checks, then the library's simulators
+//! and load generators, then reports.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use smsgw_shared::smpp::session::BindMode;
+
+use crate::cli::{self, LoadArgs, SmscSimArgs, UssdSimArgs};
+use crate::load::{self, LoadConfig, Stop};
+use crate::netguard::resolve_checked;
+use crate::report::Report;
+use crate::signals::Shutdown;
+use crate::smsc_sim::{Faults, IdFormat, MoConfig, SimConfig, SmscSim};
+use crate::stats_file;
+
+/// How often a running command checks for SIGTERM / SIGINT.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// `smsc-sim`: serves until SIGTERM/SIGINT or `--duration-s`, then prints its counts as JSON.
+pub async fn smsc_sim(args: SmscSimArgs, shutdown: Shutdown) -> Result<(), String> {
+    args.validate().map_err(|error| error.to_string())?;
+    let listen = resolve_all(&args.listen, args.allow_non_loopback)?;
+    let config = SimConfig {
+        accounts: args
+            .account
+            .iter()
+            .map(|account| (account.system_id.clone(), account.password.clone()))
+            .collect::<HashMap<_, _>>(),
+        message_id_format: match args.message_id_format {
+            cli::MessageIdFormat::Hex => IdFormat::Hex,
+            cli::MessageIdFormat::Decimal => IdFormat::Decimal,
+        },
+        dlr_delay_ms: args.dlr_delay_ms,
+        dlr_mix: args.dlr_mix.clone(),
+        mo: (args.mo_rate > 0).then(|| MoConfig {
+            rate_per_s: u32::try_from(args.mo_rate).unwrap_or(u32::MAX),
+            short_code: args.mo_short_code.clone(),
+            source: args.mo_source.clone(),
+        }),
+        faults: Faults {
+            throttle_every: args.throttle_every.unwrap_or(0),
+            queue_full_every: args.queue_full_every.unwrap_or(0),
+            response_delay_ms: args.response_delay_ms.unwrap_or(0),
+            drop_response_every: args.drop_response_every.unwrap_or(0),
+            close_after_pdus: args.close_after_pdus.unwrap_or(0),
+            refuse_binds_ms: args.refuse_binds_ms.unwrap_or(0),
+        },
+        max_binds: args.max_binds as usize,
+        ..SimConfig::new(listen)
+    };
+    let sim = SmscSim::start(config)
+        .await
+        .map_err(|error| format!("cannot listen: {error}"))?;
+    for address in &sim.local_addrs {
+        eprintln!("smsc-sim: listening on {address}");
+    }
+    let writer_stop = Shutdown::new();
+    let writer = match &args.stats_file {
+        Some(path) => {
+            let counters = sim.counters.clone();
+            Some(
+                stats_file::spawn_periodic(
+                    path.clone(),
+                    Duration::from_millis(args.stats_interval_ms),
+                    writer_stop.clone(),
+                    move || counters.to_json(),
+                )
+                .map_err(|error| error.to_string())?,
+            )
+        }
+        None => None,
+    };
+    wait_for_stop(&shutdown, args.duration_s.map(Duration::from_secs)).await;
+    let counters = sim.counters.clone();
+    sim.stop().await;
+    writer_stop.request();
+    if let Some(writer) = writer {
+        writer.join().map_err(|error| error.to_string())?;
+    }
+    println!("{}", counters.to_json());
+    Ok(())
+}
+
+/// `load`: runs to its count or duration (or SIGINT) and prints the report.
+pub async fn load(args: LoadArgs, shutdown: Shutdown) -> Result<(), String> {
+    args.validate().map_err(|error| error.to_string())?;
+    let to = *resolve_checked(&args.to, args.allow_non_loopback)
+        .map_err(|error| error.to_string())?
+        .first()
+        .ok_or_else(|| format!("--to {} resolves to no address", args.to))?;
+    let stop = match (args.count, args.duration_s) {
+        (Some(count), _) => Stop::Count(count),
+        (None, Some(seconds)) => Stop::Duration(Duration::from_secs(seconds)),
+        (None, None) => return Err("give --count or --duration-s".into()),
+    };
+    let report = match args.protocol {
+        crate::report::Protocol::Smpp => {
+            let config = LoadConfig {
+                to,
+                system_id: args.system_id.clone(),
+                password: args.password.clone(),
+                binds: args.binds as usize,
+                window: args.window as usize,
+                stop,
+                rate_per_s: args.rate,
+                interface_version: args.interface_version.interface_version(),
+                bind_mode: match args.bind_mode {
+                    cli::BindMode::Transmitter => BindMode::Transmitter,
+                    cli::BindMode::Transceiver => BindMode::Transceiver,
+                },
+                mix: args.mix,
+                prefixes: args.dest_prefix.clone(),
+                source_addr: args.source_addr.clone().unwrap_or_else(|| "SMSGW".into()),
+                registered_delivery: args.registered_delivery,
+                receipt_wait: Duration::from_secs(args.receipt_wait_s),
+                response_timeout_ms: args.response_timeout_ms,
+                seed: args.seed,
+            };
+            load::run(config, shutdown)
+                .await
+                .map_err(|error| error.to_string())?
+        }
+        crate::report::Protocol::Cmpp => return Err("--protocol cmpp: see load_cmpp".into()),
+    };
+    print_report(&report, args.json);
+    Ok(())
+}
+
+/// `ussd-sim`: not wired yet.
+pub async fn ussd_sim(args: UssdSimArgs, shutdown: Shutdown) -> Result<(), String> {
+    let _ = (args, shutdown);
+    Err("ussd-sim is being wired".into())
+}
+
+fn print_report(report: &Report, json: bool) {
+    if !json {
+        println!("{}", report.to_table());
+    }
+    println!("{}", report.to_json());
+}
+
+fn resolve_all(targets: &[String], allow_non_loopback: bool) -> Result<Vec<SocketAddr>, String> {
+    let mut addresses = Vec::new();
+    for target in targets {
+        let resolved =
+            resolve_checked(target, allow_non_loopback).map_err(|error| error.to_string())?;
+        addresses.extend(resolved.first().copied());
+    }
+    Ok(addresses)
+}
+
+/// Waits for a signal or the duration, polling the signal flag.
+async fn wait_for_stop(shutdown: &Shutdown, duration: Option<Duration>) {
+    let started = Instant::now();
+    // Bounded by the duration when given; otherwise by the operator's signal.
+    while !shutdown.is_requested() && duration.is_none_or(|duration| started.elapsed() < duration) {
+        tokio::time::sleep(SIGNAL_POLL).await;
+    }
+}
