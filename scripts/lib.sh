@@ -64,3 +64,27 @@ smsgw_setup() {
     smsgw_check_toolchain
     mkdir -p "$CARGO_TARGET_DIR"
 }
+
+# The Python virtualenv with the third-party protocol clients the interop tests drive
+# (bench/interop/requirements.txt). Outside the checkout, like the build cache.
+export SMSGW_VENV="${SMSGW_VENV:-$HOME/.cache/smsgw/venv}"
+
+smsgw_setup_interop() {
+    if ! command -v python3 >/dev/null 2>&1; then
+        smsgw_apt_install python3
+    fi
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        smsgw_apt_install python3-venv
+    fi
+    if [ ! -x "$SMSGW_VENV/bin/python" ]; then
+        smsgw_log "creating the interop virtualenv in $SMSGW_VENV"
+        python3 -m venv "$SMSGW_VENV"
+    fi
+    local stamp="$SMSGW_VENV/.requirements"
+    if ! cmp -s bench/interop/requirements.txt "$stamp" 2>/dev/null; then
+        smsgw_log "installing bench/interop/requirements.txt (pip)"
+        "$SMSGW_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r bench/interop/requirements.txt
+        cp bench/interop/requirements.txt "$stamp"
+    fi
+    export SMSGW_INTEROP_PYTHON="$SMSGW_VENV/bin/python"
+}

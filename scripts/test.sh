@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 smsgw_setup
+smsgw_setup_interop
 
 started=$(date +%s)
 smsgw_log "cargo fmt --check"
