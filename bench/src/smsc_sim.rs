@@ -33,8 +33,15 @@ use crate::wire::Wire;
 
 /// Deliveries (receipts, MO) queued for one connection, at most; more are counted as dropped.
 pub const DELIVERY_QUEUE_MAX: usize = 65_536;
-/// Receipts waiting for their delay, at most; more are counted as dropped.
+/// Receipts waiting in the cross-connection scheduler, at most; a full scheduler pushes back on
+/// the connections that feed it.
 pub const RECEIPT_QUEUE_MAX: usize = 1_000_000;
+/// Receipts one connection holds before it answers new submits `ESME_RTHROTTLED`
+/// (back-pressure: an SMSC that cannot deliver receipts as fast as it accepts messages slows its
+/// ESMEs rather than lose receipts); counted as `throttled_backlog`.
+pub const RECEIPT_BACKLOG_MAX: usize = 65_536;
+/// A receipt no receiving bind took within this long is dropped and counted.
+pub const RECEIPT_UNDELIVERABLE_MS: u64 = 60_000;
 
 /// How message ids look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +156,7 @@ counters!(
     submit_multi,
     data_sm,
     throttled,
+    throttled_backlog,
     queue_full,
     responses_dropped,
     connections_closed_by_fault,
@@ -374,6 +382,8 @@ async fn serve_connection(
         system_id: None,
         pdus_received: 0,
         delayed: VecDeque::new(),
+        receipts_out: VecDeque::new(),
+        can_receive: false,
         in_flight: HashMap::new(),
         abort: false,
     };
@@ -381,6 +391,7 @@ async fn serve_connection(
         let next_ms = [
             session.poll_timeout(),
             connection.delayed.front().map(|delayed| delayed.due_ms),
+            connection.next_receipt_ms(&session, wire.now_ms()),
         ]
         .into_iter()
         .flatten()
@@ -416,6 +427,7 @@ async fn serve_connection(
         if connection.abort {
             break; // Fault injection: drop the connection without a word.
         }
+        connection.pump_receipts(&mut session, wire.now_ms());
         if wire.flush(&mut session).await.is_err() {
             break;
         }
@@ -425,6 +437,7 @@ async fn serve_connection(
         }
     }
     connection.unregister();
+    connection.hand_over_receipts();
 }
 
 /// A response held back by `response_delay_ms`.
@@ -445,6 +458,10 @@ struct Connection {
     pdus_received: u64,
     /// Responses held back by `response_delay_ms`, in due order.
     delayed: VecDeque<DelayedResponse>,
+    /// Receipts of messages accepted here, in due order (one delay for all).
+    receipts_out: VecDeque<PendingReceipt>,
+    /// True when this bind takes deliveries, so its own receipts go out on it.
+    can_receive: bool,
     /// Deliveries sent and not yet acknowledged, by token.
     in_flight: HashMap<u64, DeliveryKind>,
     abort: bool,
@@ -535,6 +552,7 @@ impl Connection {
 
     fn register(&mut self, system_id: String, mode: BindMode) {
         self.system_id = Some(system_id.clone());
+        self.can_receive = mode.can_receive();
         if !mode.can_receive() {
             self.deliveries_tx = None;
             return;
@@ -650,6 +668,10 @@ impl Connection {
             counters.add(&counters.queue_full);
             return Some((CommandStatus::ESME_RMSGQFUL, empty_body(response)));
         }
+        if self.receipts_out.len() >= RECEIPT_BACKLOG_MAX {
+            counters.add(&counters.throttled_backlog);
+            return Some((CommandStatus::ESME_RTHROTTLED, empty_body(response)));
+        }
         counters.add(&counters.submit_ok);
         let message_id = self.shared.message_id();
         for (source, destination) in routes {
@@ -712,8 +734,61 @@ impl Connection {
                 kind: DeliveryKind::Receipt,
             },
         };
-        if self.receipts.try_send(pending).is_err() {
-            counters.add(&counters.receipts_dropped);
+        self.receipts_out.push_back(pending);
+    }
+
+    /// When the next receipt can go out: its due time, or soon when a full scheduler must be
+    /// retried; `None` when waiting for window space (a response wakes the loop) or nothing waits.
+    fn next_receipt_ms(&self, session: &Session, now_ms: u64) -> Option<u64> {
+        let due_ms = self.receipts_out.front()?.due_ms;
+        if due_ms > now_ms {
+            return Some(due_ms);
+        }
+        if self.can_receive && session.window_available() == 0 {
+            return None;
+        }
+        Some(now_ms + 5)
+    }
+
+    /// Sends due receipts: on this bind when it receives, else through the scheduler to another
+    /// bind of the same system_id. Stops at the first that has no room.
+    fn pump_receipts(&mut self, session: &mut Session, now_ms: u64) {
+        // Bounded by the backlog: each turn sends one receipt or stops.
+        while self
+            .receipts_out
+            .front()
+            .is_some_and(|receipt| receipt.due_ms <= now_ms)
+        {
+            if self.can_receive {
+                if !session.is_bound() || session.window_available() == 0 {
+                    return;
+                }
+                if let Some(receipt) = self.receipts_out.pop_front() {
+                    self.send_delivery(session, receipt.delivery, now_ms);
+                }
+            } else {
+                let Some(receipt) = self.receipts_out.pop_front() else {
+                    return;
+                };
+                if let Err(error) = self.receipts.try_send(receipt) {
+                    let receipt = match error {
+                        mpsc::error::TrySendError::Full(receipt) => receipt,
+                        mpsc::error::TrySendError::Closed(_) => return,
+                    };
+                    self.receipts_out.push_front(receipt);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// At close: receipts not yet sent go to the scheduler for another bind of the system_id.
+    fn hand_over_receipts(&mut self) {
+        let counters = &self.shared.counters;
+        for receipt in self.receipts_out.drain(..) {
+            if self.receipts.try_send(receipt).is_err() {
+                counters.add(&counters.receipts_dropped);
+            }
         }
     }
 
@@ -832,6 +907,11 @@ async fn receipt_scheduler(
                 .receivers()
                 .offer(Some(&receipt.system_id), receipt.delivery);
             if let Err(delivery) = offered {
+                if now_ms.saturating_sub(receipt.due_ms) > RECEIPT_UNDELIVERABLE_MS {
+                    // No receiving bind took it for a minute: give up, counted.
+                    shared.counters.add(&shared.counters.receipts_dropped);
+                    continue;
+                }
                 // No receiving bind with room right now: retry shortly, keeping order.
                 waiting.push_front(PendingReceipt {
                     delivery,
