@@ -64,6 +64,88 @@ pub enum CliError {
     },
 }
 
+/// `smsgw-bench ismg-sim`: a CMPP 2.0/3.0 ISMG that authenticates SP connections, answers
+/// CMPP_SUBMIT and sends status reports.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+#[command(after_help = ISMG_SIM_EXAMPLES)]
+pub struct IsmgSimArgs {
+    /// Address to accept CMPP connections on, HOST:PORT (repeatable; loopback only unless
+    /// --allow-non-loopback).
+    #[arg(long, value_name = "ADDR", required = true, value_parser = parse_host_port)]
+    pub listen: Vec<String>,
+
+    /// An SP allowed to connect, SP_ID:SHARED_SECRET (repeatable, at least one: CMPP
+    /// authentication needs the secret).
+    #[arg(long, value_name = "SP_ID:SECRET", required = true)]
+    pub account: Vec<Account>,
+
+    /// Highest CMPP version answered; clients asking for less get their own.
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "3.0")]
+    pub cmpp_version: CmppVersionArg,
+
+    /// ISMG id put in the Msg_Ids (0 to 4194303).
+    #[arg(long, value_name = "N", default_value_t = 79_101,
+          value_parser = clap::value_parser!(u32).range(0..=4_194_303))]
+    pub ismg_id: u32,
+
+    /// Write the counters as one JSON object to this file every --stats-interval-ms and on exit.
+    #[arg(long, value_name = "FILE")]
+    pub stats_file: Option<std::path::PathBuf>,
+
+    /// How often to rewrite --stats-file, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=STATS_INTERVAL_MS_MAX))]
+    pub stats_interval_ms: u64,
+
+    /// Delay between a SUBMIT_RESP and its status report, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=DELAY_MS_MAX))]
+    pub dlr_delay_ms: u64,
+
+    /// Final states of the status reports, as percentages summing to 100.
+    #[arg(long, value_name = "STAT=PCT,...", default_value = "DELIVRD=100")]
+    pub dlr_mix: DlrMix,
+
+    /// Answer every Nth CMPP_SUBMIT with Result 8 (flow control).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=EVERY_MAX))]
+    pub throttle_every: Option<u64>,
+
+    /// Wait this many milliseconds before each response.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=RESPONSE_DELAY_MS_MAX))]
+    pub response_delay_ms: Option<u64>,
+
+    /// Never answer every Nth CMPP_SUBMIT.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=EVERY_MAX))]
+    pub drop_response_every: Option<u64>,
+
+    /// Close each connection after it received N PDUs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=EVERY_MAX))]
+    pub close_after_pdus: Option<u64>,
+
+    /// Refuse connects (Status 5, other error) for the first N milliseconds after start.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=DELAY_MS_MAX))]
+    pub refuse_connects_ms: Option<u64>,
+
+    /// Most connections open at once.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_connections: u32,
+
+    /// Stop after this many seconds (default: run until SIGTERM or SIGINT).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=DURATION_S_MAX))]
+    pub duration_s: Option<u64>,
+
+    /// Allow listening on addresses other than loopback (127.0.0.0/8, ::1).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+}
+
+const ISMG_SIM_EXAMPLES: &str = "Examples:
+  smsgw-bench ismg-sim --listen 127.0.0.1:7890 --account 900001:s3cret
+  smsgw-bench ismg-sim --listen 127.0.0.1:7890 --account 900001:s3cret --cmpp-version 2.0 --throttle-every 100";
+
 /// `smsgw-bench smsc-sim`: an SMSC that accepts ESME binds, answers submits and sends
 /// delivery receipts and MO messages.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
@@ -238,9 +320,14 @@ pub struct LoadArgs {
     #[arg(long, value_name = "P", default_value = "2547")]
     pub dest_prefix: Vec<DestPrefix>,
 
-    /// source_addr of the messages (default: empty, the gateway fills in the account's own).
+    /// source_addr of the messages (default: empty, the gateway fills in the account's own);
+    /// with --protocol cmpp, the Src_Id.
     #[arg(long, value_name = "S", value_parser = parse_address)]
     pub source_addr: Option<String>,
+
+    /// CMPP Service_Id of the submits (--protocol cmpp; at most 10 characters).
+    #[arg(long, value_name = "ID", default_value = "")]
+    pub service_id: String,
 
     /// Message kinds as percentages summing to 100: gsm (~120 GSM chars), ucs2 (~50 chars),
     /// long (~400 GSM chars, 3 parts).
@@ -326,19 +413,40 @@ pub struct UssdSimArgs {
           value_parser = clap::value_parser!(u32).range(1..=CONCURRENCY_MAX))]
     pub concurrency: u32,
 
-    /// Answers to the menus, in order, comma-separated (e.g. 1,2,1); the session ends when the
-    /// script does.
+    /// Answers to the menus, in order, comma-separated (e.g. 1,2,1); they cycle, and the
+    /// application (not the script) ends the session with a PSSR response.
     #[arg(long, value_name = "CHOICES", default_value = "1")]
     pub script: UssdScript,
 
-    /// Abandon every Nth session mid-script (the subscriber hangs up).
+    /// Every Nth session hangs up at its first menu (a USSR confirm with no text and the
+    /// end-of-session bit set).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=EVERY_MAX))]
     pub abandon_every: Option<u64>,
 
-    /// A menu not answered within this many milliseconds fails the session.
+    /// A step the application does not answer within this many milliseconds times the session
+    /// out; a late answer is refused with ESME_RINVDSTADR.
     #[arg(long, value_name = "N", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(1..=RESPONSE_TIMEOUT_MS_MAX))]
     pub step_timeout_ms: u64,
+
+    /// How long the subscriber "thinks" before answering a menu, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=DELAY_MS_MAX))]
+    pub think_ms: u64,
+
+    /// Accept binds only with this system_id and password, SYSTEM_ID:PASSWORD (repeatable;
+    /// without any, every bind is accepted).
+    #[arg(long, value_name = "SYSTEM_ID:PASSWORD")]
+    pub account: Vec<Account>,
+
+    /// Most binds open at once; further binds get ESME_RBINDFAIL.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_binds: u32,
+
+    /// MSISDN of the first simulated subscriber; session i dials from this number plus i.
+    #[arg(long, value_name = "MSISDN", default_value_t = 254_700_000_001)]
+    pub msisdn_first: u64,
 
     /// Print the report as one JSON object on the last line of output.
     #[arg(long)]
@@ -638,7 +746,7 @@ pub const SCRIPT_STEPS_MAX: usize = 32;
 /// Longest answer in a `--script`.
 pub const SCRIPT_CHOICE_LEN_MAX: usize = 16;
 /// Longest `--service-code`.
-pub const SERVICE_CODE_LEN_MAX: usize = 32;
+pub const SERVICE_CODE_LEN_MAX: usize = 20;
 /// Longest SMPP address (source_addr, destination_addr: C-octet of 21 with the NUL).
 pub const ADDRESS_LEN_MAX: usize = 20;
 /// Longest SMPP system_id (C-octet of 16 with the NUL, SMPP 3.4 §4.1.1).

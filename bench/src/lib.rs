@@ -19,7 +19,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod ismg_sim;
 pub mod load;
+pub mod load_cmpp;
 pub mod mix;
 pub mod netguard;
 pub mod pace;
@@ -28,4 +30,5 @@ pub mod sample;
 pub mod signals;
 pub mod smsc_sim;
 pub mod stats_file;
+pub mod ussd_sim;
 pub mod wire;

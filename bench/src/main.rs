@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use smsgw_bench::cli::{LoadArgs, SmscSimArgs, UssdSimArgs};
+use smsgw_bench::cli::{IsmgSimArgs, LoadArgs, SmscSimArgs, UssdSimArgs};
 use smsgw_bench::signals::Shutdown;
 use smsgw_bench::{commands, sample};
 
@@ -26,6 +26,9 @@ enum Command {
     /// SMSC simulator: accepts SMPP binds, answers submits, sends receipts and MO, injects
     /// faults; SIGTERM (or --duration-s) prints and writes its counts as JSON.
     SmscSim(SmscSimArgs),
+    /// CMPP ISMG simulator: authenticates SPs (MD5), answers CMPP_SUBMIT, sends status
+    /// reports, injects faults; SIGTERM (or --duration-s) prints its counts as JSON.
+    IsmgSim(IsmgSimArgs),
     /// Load generator: binds, submits a message mix through sliding windows, matches responses
     /// and receipts, reports throughput and latency (--json: last line is one JSON object).
     Load(LoadArgs),
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
             sample::run(&mut std::io::stdout().lock()).map_err(|error| error.to_string())
         }
         Command::SmscSim(args) => with_runtime(|shutdown| commands::smsc_sim(args, shutdown)),
+        Command::IsmgSim(args) => with_runtime(|shutdown| commands::ismg_sim(args, shutdown)),
         Command::Load(args) => with_runtime(|shutdown| commands::load(args, shutdown)),
         Command::UssdSim(args) => with_runtime(|shutdown| commands::ussd_sim(args, shutdown)),
     };

@@ -387,6 +387,7 @@ async fn serve_connection(
         in_flight: HashMap::new(),
         abort: false,
     };
+    let mut stopping = false;
     loop {
         let next_ms = [
             session.poll_timeout(),
@@ -420,7 +421,9 @@ async fn serve_connection(
                     }
                 }
             }
-            _ = stopped.changed() => {
+            _ = stopped.changed(), if !stopping => {
+                // Once: a dropped sender makes changed() return at once forever after.
+                stopping = true;
                 let _ = session.unbind(wire.now_ms());
             }
         }

@@ -22,6 +22,9 @@
 //! the largest SUBMIT); a destination list holds at most [`DEST_USR_TL_MAX`] entries.
 //!
 //! `docs/protocols-cmpp.md` lists the per-version field differences and every tolerance choice.
+//!
+//! [`session`] is the sans-IO connection state machine for both ends (SP and ISMG) built on this
+//! codec: CONNECT with the authenticators, version negotiation, windows, ACTIVE_TEST, TERMINATE.
 
 mod auth;
 mod error;
@@ -30,6 +33,7 @@ mod header;
 mod msg_id;
 mod octets;
 mod pdu;
+pub mod session;
 mod status;
 mod wire;
 
