@@ -1,0 +1,7 @@
+//! The smsgw data plane as a library: the building blocks the `smsgw` daemon's per-core loops
+//! drive (flow control, message ids, receipt correlation, SP admission). Each is sans-IO: time
+//! comes in as `now_ms`, so tests drive them without sockets or sleeps.
+// unsafe_code is denied workspace-wide; only the io_uring layer (ring/) and the mmap journal will
+// allow it, module by module.
+
+pub mod config;
