@@ -4,4 +4,9 @@
 // unsafe_code is denied workspace-wide; only the io_uring layer (ring/) and the mmap journal will
 // allow it, module by module.
 
+pub mod admission;
 pub mod config;
+pub mod flow;
+pub mod ids;
+pub mod mo;
+pub mod receipts;
