@@ -36,7 +36,7 @@ use smsgw_shared::smpp::session::{BindMode, SessionConfig};
 
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors};
 pub use schema::{KEYS, KeySpec, Reload, reload_of};
-pub use value::{Cidr, HostPort, Secret};
+pub use value::{HostPort, Secret, parse_cidr};
 
 /// A validated configuration: every value in range, every reference resolved, no duplicates.
 ///
@@ -180,7 +180,7 @@ pub struct Account {
     /// `password`: the SMPP password.
     pub password: Secret,
     /// `allowed_ips`: binds are accepted only from these networks.
-    pub allowed_ips: Vec<Cidr>,
+    pub allowed_ips: Vec<ipnet::IpNet>,
     /// `max_binds`: simultaneous sessions, all protocols.
     pub max_binds: u32,
     /// `tps`: submits per second over all its binds.
@@ -195,14 +195,9 @@ pub struct Account {
     pub cmpp: Option<CmppAccess>,
 }
 
-/// `account.message_id_format`: how message ids are rendered in submit_sm_resp and receipts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageIdFormat {
-    /// `"hex"`: lowercase hexadecimal.
-    Hex,
-    /// `"decimal"`: decimal digits, for SPs whose software stores ids as integers.
-    Decimal,
-}
+/// `account.message_id_format`: how message ids are rendered in submit_sm_resp and receipts
+/// (`"hex"`: 16 upper-case hexadecimal digits; `"decimal"`: for SPs that store ids as integers).
+pub use crate::ids::MessageIdFormat;
 
 /// `account.cmpp`: how the SP authenticates over CMPP.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -954,21 +954,25 @@ fn load_resolves_data_dir_against_the_file() {
 }
 
 #[test]
-fn cidr_contains_matches_its_network_only() {
-    // Proves allowlist matching: prefix boundaries, /0, a bare address, IPv6, and IPv4-mapped
-    // IPv6 peers compared as IPv4.
-    let cidr = |text: &str| text.parse::<Cidr>().unwrap();
+fn cidr_entries_parse_to_their_network() {
+    // Proves allowlist parsing: prefix boundaries, /0, a bare address (a host route), IPv6; the
+    // parsed blocks contain exactly their network (IPv4-mapped peers are matched by admission).
+    let cidr = |text: &str| parse_cidr(text).unwrap();
     let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-    assert!(cidr("10.0.0.0/8").contains(ip("10.255.1.2")));
-    assert!(!cidr("10.0.0.0/8").contains(ip("11.0.0.0")));
-    assert!(cidr("0.0.0.0/0").contains(ip("203.0.113.9")));
-    assert!(!cidr("0.0.0.0/0").contains(ip("2001:db8::1")));
-    assert!(cidr("192.0.2.7").contains(ip("192.0.2.7")));
-    assert!(!cidr("192.0.2.7").contains(ip("192.0.2.8")));
-    assert!(cidr("2001:db8::/32").contains(ip("2001:db8:ffff::1")));
-    assert!(!cidr("2001:db8::/32").contains(ip("2001:db9::1")));
-    assert!(cidr("::/0").contains(ip("::1")));
-    assert!(cidr("10.0.0.0/8").contains(ip("::ffff:10.1.2.3")));
+    assert!(cidr("10.0.0.0/8").contains(&ip("10.255.1.2")));
+    assert!(!cidr("10.0.0.0/8").contains(&ip("11.0.0.0")));
+    assert!(cidr("0.0.0.0/0").contains(&ip("203.0.113.9")));
+    assert!(!cidr("0.0.0.0/0").contains(&ip("2001:db8::1")));
+    assert!(cidr("192.0.2.7").contains(&ip("192.0.2.7")));
+    assert!(!cidr("192.0.2.7").contains(&ip("192.0.2.8")));
+    assert!(cidr("2001:db8::/32").contains(&ip("2001:db8:ffff::1")));
+    assert!(!cidr("2001:db8::/32").contains(&ip("2001:db9::1")));
+    assert!(cidr("::/0").contains(&ip("::1")));
+    assert!(
+        parse_cidr("10.1.2.3/16")
+            .unwrap_err()
+            .contains("10.1.0.0/16")
+    );
     for bad in [
         "10.0.0.0/",
         "10.0.0.0/+8",
@@ -977,7 +981,7 @@ fn cidr_contains_matches_its_network_only() {
         "",
         "/8",
     ] {
-        assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        assert!(parse_cidr(bad).is_err(), "{bad}");
     }
 }
 

@@ -2,98 +2,45 @@
 //! `host:port` addresses and secrets, with their parsers; and how errors show a TOML value.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
+use ipnet::IpNet;
 use toml::Value;
 
 use super::limits::HOST_NAME_SIZE_MAX;
 
-/// An IPv4 or IPv6 network: `10.0.0.0/8`, `2001:db8::/32`; a bare address is a /32 or /128.
-///
-/// Host bits must be zero (`10.0.0.1/8` is refused), so what the file says is the network that
-/// is allowed, with no silent widening or narrowing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix_len: u8,
-}
-
-impl Cidr {
-    /// The network address (host bits zero).
-    pub fn network(&self) -> IpAddr {
-        self.network
-    }
-
-    /// The prefix length: 0..=32 for IPv4, 0..=128 for IPv6.
-    pub fn prefix_len(&self) -> u8 {
-        self.prefix_len
-    }
-
-    /// Whether `ip` is inside this network. An IPv4-mapped IPv6 peer (`::ffff:10.1.2.3`, as a
-    /// dual-stack socket reports IPv4 clients) is compared as its IPv4 address.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            IpAddr::V4(_) => ip,
-        };
-        match (self.network, ip) {
-            (IpAddr::V4(network), IpAddr::V4(ip)) => {
-                let mask = mask_v4(self.prefix_len);
-                u32::from(ip) & mask == u32::from(network)
+/// Parses an `allowed_ips` entry, `ADDRESS/PREFIX_LEN` or a bare address (a host route), into
+/// an [`IpNet`]; the error says what is wrong. Host bits set under the prefix are refused with
+/// the network the operator probably meant, because ipnet would silently accept them.
+pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let network: IpAddr = address
+        .parse()
+        .map_err(|_| format!("\"{address}\" is not an IP address"))?;
+    let bits: u8 = if network.is_ipv4() { 32 } else { 128 };
+    let prefix_len = match prefix {
+        None => bits,
+        Some(prefix) => {
+            let digits_only = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
+            match prefix.parse::<u8>() {
+                Ok(len) if digits_only && len <= bits => len,
+                _ => return Err(format!("the prefix length must be 0 to {bits}")),
             }
-            (IpAddr::V6(network), IpAddr::V6(ip)) => {
-                let mask = mask_v6(self.prefix_len);
-                u128::from(ip) & mask == u128::from(network)
-            }
-            (IpAddr::V4(_), IpAddr::V6(_)) | (IpAddr::V6(_), IpAddr::V4(_)) => false,
         }
+    };
+    let block = IpNet::new(network, prefix_len)
+        .map_err(|_| format!("the prefix length must be 0 to {bits}"))?;
+    if block.trunc() != block {
+        return Err(format!(
+            "host bits are set; the network is {}",
+            block.trunc()
+        ));
     }
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-
-    /// Parses `ADDRESS/PREFIX_LEN` or a bare address; the error says what is wrong.
-    fn from_str(text: &str) -> Result<Cidr, String> {
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text, None),
-        };
-        let network: IpAddr = address
-            .parse()
-            .map_err(|_| format!("\"{address}\" is not an IP address"))?;
-        let bits: u8 = if network.is_ipv4() { 32 } else { 128 };
-        let prefix_len = match prefix {
-            None => bits,
-            Some(prefix) => {
-                let digits_only = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
-                match prefix.parse::<u8>() {
-                    Ok(len) if digits_only && len <= bits => len,
-                    _ => return Err(format!("the prefix length must be 0 to {bits}")),
-                }
-            }
-        };
-        let masked = match network {
-            IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask_v4(prefix_len))),
-            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask_v6(prefix_len))),
-        };
-        if masked != network {
-            return Err(format!(
-                "host bits are set; the network is {masked}/{prefix_len}"
-            ));
-        }
-        Ok(Cidr {
-            network,
-            prefix_len,
-        })
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix_len)
-    }
+    Ok(block)
 }
 
 /// Where a connector connects: a host name or IP address and a port (1..=65535).
@@ -220,18 +167,6 @@ fn is_host_name(host: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
-}
-
-fn mask_v4(prefix_len: u8) -> u32 {
-    u32::MAX
-        .checked_shl(32_u32.saturating_sub(u32::from(prefix_len)))
-        .unwrap_or(0)
-}
-
-fn mask_v6(prefix_len: u8) -> u128 {
-    u128::MAX
-        .checked_shl(128_u32.saturating_sub(u32::from(prefix_len)))
-        .unwrap_or(0)
 }
 
 /// Longest string an error quotes, in characters.

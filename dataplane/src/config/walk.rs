@@ -17,7 +17,7 @@ use super::check::{self, Context, Unique};
 use super::error::{ConfigErrorKind, ConfigErrors};
 use super::limits::*;
 use super::reader::{Fields, Need, integer_value, string_value};
-use super::value::{Cidr, HostPort, Secret, quote};
+use super::value::{HostPort, Secret, parse_cidr, quote};
 use super::{
     Account, CmppAccess, Config, Connector, Cores, Durability, Endpoint, IoBackend, Journal,
     Limits, Listeners, MessageIdFormat, Node, Route,
@@ -441,7 +441,7 @@ fn account(
     })
 }
 
-fn allowed_ips(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Vec<Cidr>> {
+fn allowed_ips(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Vec<ipnet::IpNet>> {
     const ITEM: &str = "a CIDR block like \"10.0.0.0/8\" or \"2001:db8::/32\", or an address";
     let items = fields.array(
         errors,
@@ -462,7 +462,7 @@ fn allowed_ips(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Vec<Cid
         return None;
     }
     // (index in the list, block) of each valid item, for duplicate reports.
-    let mut blocks: Vec<(usize, Cidr)> = Vec::with_capacity(items.len());
+    let mut blocks: Vec<(usize, ipnet::IpNet)> = Vec::with_capacity(items.len());
     let mut valid = true;
     for (index, item) in items.iter().enumerate() {
         let item_path = format!("{path}[{index}]");
@@ -470,7 +470,7 @@ fn allowed_ips(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Vec<Cid
             valid = false;
             continue;
         };
-        match text.parse::<Cidr>() {
+        match parse_cidr(text) {
             Ok(block) => {
                 if let Some((first, _)) = blocks.iter().find(|(_, seen)| *seen == block) {
                     errors.push(
