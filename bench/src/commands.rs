@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use smsgw_shared::smpp::session::BindMode;
@@ -59,31 +60,16 @@ pub async fn smsc_sim(args: SmscSimArgs, shutdown: Shutdown) -> Result<(), Strin
     for address in &sim.local_addrs {
         eprintln!("smsc-sim: listening on {address}");
     }
-    let writer_stop = Shutdown::new();
-    let writer = match &args.stats_file {
-        Some(path) => {
-            let counters = sim.counters.clone();
-            Some(
-                stats_file::spawn_periodic(
-                    path.clone(),
-                    Duration::from_millis(args.stats_interval_ms),
-                    writer_stop.clone(),
-                    move || counters.to_json(),
-                )
-                .map_err(|error| error.to_string())?,
-            )
-        }
-        None => None,
-    };
-    wait_for_stop(&shutdown, args.duration_s.map(Duration::from_secs)).await;
     let counters = sim.counters.clone();
-    sim.stop().await;
-    writer_stop.request();
-    if let Some(writer) = writer {
-        writer.join().map_err(|error| error.to_string())?;
-    }
-    println!("{}", counters.to_json());
-    Ok(())
+    serve_counts(
+        args.stats_file.clone(),
+        Duration::from_millis(args.stats_interval_ms),
+        &shutdown,
+        args.duration_s.map(Duration::from_secs),
+        move || counters.to_json(),
+        sim.stop(),
+    )
+    .await
 }
 
 /// `ismg-sim`: serves CMPP until SIGTERM/SIGINT or `--duration-s`, then prints its counts.
@@ -116,32 +102,16 @@ pub async fn ismg_sim(args: IsmgSimArgs, shutdown: Shutdown) -> Result<(), Strin
     for address in &sim.local_addrs {
         eprintln!("ismg-sim: listening on {address}");
     }
-    let writer_stop = Shutdown::new();
-    let writer = match &args.stats_file {
-        Some(path) => {
-            let counters = sim.counters.clone();
-            let interval = Duration::from_millis(args.stats_interval_ms);
-            Some(
-                stats_file::spawn_periodic(
-                    path.clone(),
-                    interval,
-                    writer_stop.clone(),
-                    move || counters.to_json(),
-                )
-                .map_err(|error| error.to_string())?,
-            )
-        }
-        None => None,
-    };
-    wait_for_stop(&shutdown, args.duration_s.map(Duration::from_secs)).await;
     let counters = sim.counters.clone();
-    sim.stop().await;
-    writer_stop.request();
-    if let Some(writer) = writer {
-        writer.join().map_err(|error| error.to_string())?;
-    }
-    println!("{}", counters.to_json());
-    Ok(())
+    serve_counts(
+        args.stats_file.clone(),
+        Duration::from_millis(args.stats_interval_ms),
+        &shutdown,
+        args.duration_s.map(Duration::from_secs),
+        move || counters.to_json(),
+        sim.stop(),
+    )
+    .await
 }
 
 /// `load`: runs to its count or duration (or SIGINT) and prints the report.
@@ -255,6 +225,38 @@ pub async fn ussd_sim(args: UssdSimArgs, shutdown: Shutdown) -> Result<(), Strin
         eprintln!("ussd-sim: done");
     }
     println!("{report}");
+    Ok(())
+}
+
+/// Serves until a signal or `duration`, writing `counts()` to `stats_file` every `interval`
+/// meanwhile; then runs `stop` (the simulator's polite shutdown), writes the stats file a last
+/// time with the final counts and prints them as one JSON object.
+async fn serve_counts<F>(
+    stats_file: Option<PathBuf>,
+    interval: Duration,
+    shutdown: &Shutdown,
+    duration: Option<Duration>,
+    counts: F,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String>
+where
+    F: Fn() -> serde_json::Value + Clone + Send + 'static,
+{
+    let writer_stop = Shutdown::new();
+    let writer = match stats_file {
+        Some(path) => Some(
+            stats_file::spawn_periodic(path, interval, writer_stop.clone(), counts.clone())
+                .map_err(|error| error.to_string())?,
+        ),
+        None => None,
+    };
+    wait_for_stop(shutdown, duration).await;
+    stop.await;
+    writer_stop.request();
+    if let Some(writer) = writer {
+        writer.join().map_err(|error| error.to_string())?;
+    }
+    println!("{}", counts());
     Ok(())
 }
 
