@@ -320,8 +320,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "P", default_value = "2547")]
     pub dest_prefix: Vec<DestPrefix>,
 
-    /// source_addr of the messages (default: empty, the gateway fills in the account's own);
-    /// with --protocol cmpp, the Src_Id.
+    /// source_addr of the SMPP messages (default: SMSGW); with --protocol cmpp, the Src_Id
+    /// (default: empty, the gateway fills in the account's own).
     #[arg(long, value_name = "S", value_parser = parse_address)]
     pub source_addr: Option<String>,
 

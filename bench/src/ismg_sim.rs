@@ -268,6 +268,9 @@ pub fn msg_id_for(ismg_id: u32, counter: u64) -> u64 {
     fields.pack().unwrap_or(counter)
 }
 
+/// Pause after a failed accept (EMFILE and the like fail at once, again and again).
+const ACCEPT_RETRY: Duration = Duration::from_millis(10);
+
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
@@ -278,7 +281,11 @@ async fn accept_loop(
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => return,
         };
-        let Ok((stream, _)) = accepted else { continue };
+        let Ok((stream, _)) = accepted else {
+            // Out of descriptors or a reset before accept: try again shortly, never spin.
+            tokio::time::sleep(ACCEPT_RETRY).await;
+            continue;
+        };
         shared.counters.add(&shared.counters.connections);
         tokio::spawn(serve_connection(stream, shared.clone(), stopped.clone()));
     }

@@ -171,6 +171,8 @@ pub async fn run(config: LoadConfig, interrupted: Shutdown) -> Result<Report, Lo
         return Err(LoadError::Bind(errors));
     }
     stats.receipts_unmatched += shared.untracked.load(Ordering::Relaxed);
+    // Receipts still waiting for their message id matched no message of this run.
+    stats.receipts_unmatched += lock(&shared.receipts).early.len() as u64;
     Ok(Report::new(
         &stats,
         sending_ended.max(Duration::from_millis(1)),
@@ -240,6 +242,7 @@ async fn run_bind(
             &mut stats,
             &mut bind,
             &mut sending_ended,
+            attempts > 1,
         )
         .await;
         match outcome {
@@ -291,12 +294,13 @@ async fn connection(
     stats: &mut Stats,
     bind: &mut BindState,
     sending_ended: &mut Option<Duration>,
+    reconnecting: bool,
 ) -> Outcome {
     let stream =
         match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(config.to)).await {
             Ok(Ok(stream)) => stream,
-            Ok(Err(error)) => return dropped_or_refused(error.to_string(), stats),
-            Err(_) => return dropped_or_refused("connect timed out".into(), stats),
+            Ok(Err(error)) => return dropped_or_refused(error.to_string(), reconnecting),
+            Err(_) => return dropped_or_refused("connect timed out".into(), reconnecting),
         };
     let Ok(mut wire) = Wire::new(stream, shared.epoch) else {
         return Outcome::Dropped;
@@ -407,9 +411,14 @@ async fn connection(
     }
 }
 
-fn dropped_or_refused(reason: String, stats: &mut Stats) -> Outcome {
-    let _ = stats;
-    Outcome::Refused(reason)
+/// A failed TCP connect: the run cannot start when it is the bind's first, but a server that is
+/// briefly down while a dropped bind reconnects is what the backoff is for.
+fn dropped_or_refused(reason: String, reconnecting: bool) -> Outcome {
+    if reconnecting {
+        Outcome::Dropped
+    } else {
+        Outcome::Refused(reason)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -303,6 +303,7 @@ async fn run_bind(
             pacer: &mut pacer,
             stats: &mut stats,
             bind: &mut bind,
+            reconnecting: attempts > 1,
         };
         match run.connection().await {
             Outcome::Finished => break,
@@ -355,6 +356,8 @@ struct Run<'r> {
     pacer: &'r mut Pacer,
     stats: &'r mut Stats,
     bind: &'r mut BindState,
+    /// A failed TCP connect ends the bind only on its first connection; a reconnect retries.
+    reconnecting: bool,
 }
 
 /// One connection's own state.
@@ -373,6 +376,7 @@ impl Run<'_> {
         let connect = TcpStream::connect(self.config.to);
         let stream = match tokio::time::timeout(Duration::from_secs(5), connect).await {
             Ok(Ok(stream)) => stream,
+            Ok(Err(_)) | Err(_) if self.reconnecting => return Outcome::Dropped,
             Ok(Err(error)) => return Outcome::Refused(format!("connect: {error}")),
             Err(_) => return Outcome::Refused("connect timed out".into()),
         };

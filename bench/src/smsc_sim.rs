@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -199,6 +199,8 @@ impl SmscSim {
             counters: counters.clone(),
             receivers: Mutex::new(Receivers::default()),
             next_message_id: AtomicU64::new(1),
+            next_connection_id: AtomicU64::new(1),
+            bound: AtomicUsize::new(0),
             epoch: Instant::now(),
         });
         let (receipts_tx, receipts_rx) = mpsc::channel(RECEIPT_QUEUE_MAX.min(65_536));
@@ -311,6 +313,10 @@ struct Shared {
     counters: Arc<Counters>,
     receivers: Mutex<Receivers>,
     next_message_id: AtomicU64,
+    /// Connection ids, unique over every listener (receivers are unregistered by id).
+    next_connection_id: AtomicU64,
+    /// Bound connections of any mode, against `max_binds`.
+    bound: AtomicUsize,
     epoch: Instant,
 }
 
@@ -335,20 +341,26 @@ impl Shared {
     }
 }
 
+/// Pause after a failed accept (EMFILE and the like fail at once, again and again).
+const ACCEPT_RETRY: Duration = Duration::from_millis(10);
+
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     receipts: mpsc::Sender<PendingReceipt>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut connection_id = 0u64;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => return,
         };
-        let Ok((stream, _)) = accepted else { continue };
-        connection_id += 1;
+        let Ok((stream, _)) = accepted else {
+            // Out of descriptors or a reset before accept: try again shortly, never spin.
+            tokio::time::sleep(ACCEPT_RETRY).await;
+            continue;
+        };
+        let connection_id = shared.next_connection_id.fetch_add(1, Ordering::Relaxed);
         let open = shared.counters.add(&shared.counters.connections);
         let _ = open;
         tokio::spawn(serve_connection(
@@ -385,6 +397,7 @@ async fn serve_connection(
         receipts_out: VecDeque::new(),
         can_receive: false,
         in_flight: HashMap::new(),
+        counted_bound: false,
         abort: false,
     };
     let mut stopping = false;
@@ -416,9 +429,7 @@ async fn serve_connection(
                 let now_ms = wire.now_ms();
                 connection.release_delayed(&mut session, now_ms);
                 while let Some(event) = session.handle_timeout(now_ms) {
-                    if let TimerEvent::RequestTimedOut(_) = event {
-                        shared.counters.add(&shared.counters.timeouts);
-                    }
+                    connection.handle_timer(event);
                 }
             }
             _ = stopped.changed(), if !stopping => {
@@ -467,6 +478,8 @@ struct Connection {
     can_receive: bool,
     /// Deliveries sent and not yet acknowledged, by token.
     in_flight: HashMap<u64, DeliveryKind>,
+    /// Whether this connection holds a slot of `max_binds`.
+    counted_bound: bool,
     abort: bool,
 }
 
@@ -524,14 +537,20 @@ impl Connection {
         }
     }
 
+    fn handle_timer(&mut self, event: TimerEvent) {
+        if let TimerEvent::RequestTimedOut(request) = event {
+            // Over for good: a late response is unexpected, so forget the delivery's kind.
+            self.in_flight.remove(&request.token);
+            self.shared.counters.add(&self.shared.counters.timeouts);
+        }
+    }
+
     fn check_bind(&self, system_id: &str, password: &[u8], now_ms: u64) -> CommandStatus {
         let config = &self.shared.config;
         if now_ms < config.faults.refuse_binds_ms {
             return CommandStatus::ESME_RBINDFAIL;
         }
-        if self.shared.counters.connections.load(Ordering::Relaxed) as usize > config.max_binds
-            && self.bound_connections() >= config.max_binds
-        {
+        if self.shared.bound.load(Ordering::Acquire) >= config.max_binds {
             return CommandStatus::ESME_RBINDFAIL;
         }
         if config.accounts.is_empty() {
@@ -544,16 +563,9 @@ impl Connection {
         }
     }
 
-    fn bound_connections(&self) -> usize {
-        self.shared
-            .receivers()
-            .by_system_id
-            .values()
-            .map(Vec::len)
-            .sum()
-    }
-
     fn register(&mut self, system_id: String, mode: BindMode) {
+        self.shared.bound.fetch_add(1, Ordering::AcqRel);
+        self.counted_bound = true;
         self.system_id = Some(system_id.clone());
         self.can_receive = mode.can_receive();
         if !mode.can_receive() {
@@ -570,7 +582,11 @@ impl Connection {
         }
     }
 
-    fn unregister(&self) {
+    fn unregister(&mut self) {
+        if self.counted_bound {
+            self.counted_bound = false;
+            self.shared.bound.fetch_sub(1, Ordering::AcqRel);
+        }
         let Some(system_id) = &self.system_id else {
             return;
         };
@@ -592,9 +608,10 @@ impl Connection {
         };
         let answer = match &pdu.body {
             Body::SubmitSm(sm) | Body::DeliverSm(sm) => {
-                counters.add(&counters.submits);
+                let submit_index = counters.add(&counters.submits);
                 self.accept_message(
                     now_ms,
+                    submit_index,
                     sm.registered_delivery,
                     &[(sm.source_addr, sm.destination_addr)],
                     response,
@@ -602,9 +619,10 @@ impl Connection {
             }
             Body::DataSm(data) => {
                 counters.add(&counters.data_sm);
-                counters.add(&counters.submits);
+                let submit_index = counters.add(&counters.submits);
                 self.accept_message(
                     now_ms,
+                    submit_index,
                     data.registered_delivery,
                     &[(data.source_addr, data.destination_addr)],
                     response,
@@ -612,7 +630,7 @@ impl Connection {
             }
             Body::SubmitMulti(multi) => {
                 counters.add(&counters.submit_multi);
-                counters.add(&counters.submits);
+                let submit_index = counters.add(&counters.submits);
                 let destinations: Vec<(&[u8], &[u8])> = multi
                     .dest_addresses
                     .iter()
@@ -623,7 +641,13 @@ impl Connection {
                         smsgw_shared::smpp::pdu::Dest::DistributionList { .. } => None,
                     })
                     .collect();
-                self.accept_message(now_ms, multi.registered_delivery, &destinations, response)
+                self.accept_message(
+                    now_ms,
+                    submit_index,
+                    multi.registered_delivery,
+                    &destinations,
+                    response,
+                )
             }
             // The simulator keeps no message store: query, cancel and replace fail honestly.
             Body::QuerySm(_) => Some((CommandStatus::ESME_RQUERYFAIL, empty_body(response))),
@@ -648,17 +672,19 @@ impl Connection {
         }
     }
 
-    /// Decides a submit's fate (faults first) and schedules its receipts.
+    /// Decides a submit's fate (faults first) and schedules its receipts. `submit_index` is the
+    /// value this submit's own increment of `submits` returned, so every-Nth faults hit exactly
+    /// every Nth submit however many connections race.
     fn accept_message(
         &mut self,
         now_ms: u64,
+        submit_index: u64,
         registered_delivery: u8,
         routes: &[(&[u8], &[u8])],
         response: CommandId,
     ) -> Option<(CommandStatus, Body<Vec<u8>>)> {
         let counters = self.shared.counters.clone();
         let faults = self.shared.config.faults;
-        let submit_index = counters.submits.load(Ordering::Relaxed);
         if faults.drop_response_every > 0 && submit_index.is_multiple_of(faults.drop_response_every)
         {
             return None;
@@ -715,6 +741,8 @@ impl Connection {
         let Some(system_id) = self.system_id.clone() else {
             return;
         };
+        // The draw index: receipts asked for so far (a racing connection may share one index,
+        // which only shifts the mix by one, never the counts).
         let sequence = counters.receipts_scheduled.load(Ordering::Relaxed);
         let stat = self.shared.config.dlr_mix.stat_at(sequence, 0);
         // registered_delivery bits 0-1: 1 always, 2 on failure, 3 on success (SMPP 5.0).
@@ -980,5 +1008,53 @@ async fn mo_generator(shared: Arc<Shared>, mo: MoConfig, mut stopped: watch::Rec
         if offered.is_err() {
             shared.counters.add(&shared.counters.mo_dropped);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use smsgw_shared::smpp::session::Outstanding;
+
+    use super::*;
+
+    // Proves a delivery whose response timed out leaves the in-flight map: a peer that never
+    // answers deliver_sm cannot grow it for as long as the connection lives.
+    #[test]
+    fn timed_out_deliveries_leave_the_in_flight_map() {
+        let shared = Arc::new(Shared {
+            config: SimConfig::new(Vec::new()),
+            counters: Arc::new(Counters::default()),
+            receivers: Mutex::new(Receivers::default()),
+            next_message_id: AtomicU64::new(1),
+            next_connection_id: AtomicU64::new(1),
+            bound: AtomicUsize::new(0),
+            epoch: Instant::now(),
+        });
+        let (receipts, _receipts_rx) = mpsc::channel(1);
+        let mut connection = Connection {
+            shared: shared.clone(),
+            receipts,
+            deliveries_tx: None,
+            connection_id: 1,
+            system_id: None,
+            pdus_received: 0,
+            delayed: VecDeque::new(),
+            receipts_out: VecDeque::new(),
+            can_receive: true,
+            in_flight: HashMap::new(),
+            counted_bound: false,
+            abort: false,
+        };
+        for token in 0..100 {
+            connection.in_flight.insert(token, DeliveryKind::Receipt);
+            connection.handle_timer(TimerEvent::RequestTimedOut(Outstanding {
+                sequence_number: token as u32 + 1,
+                command_id: CommandId::deliver_sm,
+                token,
+                sent_at_ms: 0,
+            }));
+        }
+        assert!(connection.in_flight.is_empty());
+        assert_eq!(shared.counters.timeouts.load(Ordering::Relaxed), 100);
     }
 }

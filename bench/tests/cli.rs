@@ -151,3 +151,18 @@ fn bad_invocations_fail_readably() {
         "clap usage error for a missing --count/--duration-s"
     );
 }
+
+// Proves `load --help` states the source_addr SMPP submits really carry when --source-addr is
+// left out (SMSGW), rather than promising an empty one.
+#[test]
+fn load_help_states_the_real_source_addr_default() {
+    let output = Command::new(BENCH)
+        .args(["load", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    let start = help.find("--source-addr").unwrap();
+    let entry = &help[start..start + help[start..].find("--service-id").unwrap()];
+    assert!(entry.contains("SMSGW"), "{entry}");
+}

@@ -191,3 +191,35 @@ async fn wrong_credentials_are_refused_with_a_clear_error() {
     assert_eq!(sim.counters.submits.load(Ordering::Relaxed), 0);
     sim.stop().await;
 }
+
+// Proves a CMPP connection that dropped keeps reconnecting (with backoff) while the ISMG is
+// briefly down, instead of giving up at the first refused TCP connect: the first server accepts
+// one connection and goes away; a simulator comes up on the same port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_survives_an_ismg_restart() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let to = listener.local_addr().unwrap();
+    let first = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        drop(listener);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(stream);
+    });
+    let mut config = load_config(to, CmppVersion::V3_0, 1, 5);
+    config.registered_delivery = false;
+    let run = tokio::spawn(load_cmpp::run(config, Shutdown::new()));
+    first.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut sim_config = sim_config(CmppVersion::V3_0);
+    sim_config.listen = vec![to];
+    let sim = IsmgSim::start(sim_config).await.unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.sent, report.acked_ok);
+    assert!(report.acked_ok >= 5, "{}", report.acked_ok);
+    assert!(report.reconnects >= 2, "{}", report.reconnects);
+    sim.stop().await;
+}

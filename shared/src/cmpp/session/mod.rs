@@ -528,7 +528,13 @@ impl Session {
                 self.created_ms + self.config.connect_timeout_ms
             }
             State::Connected { .. } | State::AwaitingTerminateResp => {
-                if self.active_test_pending {
+                // Only a connected session with room in its buffer probes (see handle_timeout);
+                // otherwise the idle timeout is the next quiet-link event (a past probe time
+                // would wake the caller for nothing, again and again).
+                if self.active_test_pending
+                    || !self.is_connected()
+                    || self.transmit_over_soft_limit()
+                {
                     self.last_received_ms + self.config.idle_timeout_ms
                 } else {
                     self.last_received_ms + self.config.active_test_interval_ms

@@ -1062,3 +1062,36 @@ fn arbitrary_streams_never_panic_a_session() {
         );
     }
 }
+
+// Proves a session waiting for TERMINATE_RESP never reports a timer that is already due after
+// handle_timeout said there is nothing to do (a runtime sleeping until poll_timeout would spin).
+#[test]
+fn awaiting_terminate_resp_does_not_report_a_past_deadline() {
+    let (mut sp, _) = connected_pair(CmppVersion::V3_0, CmppVersion::V3_0);
+    sp.terminate(4_900).unwrap();
+    assert_eq!(sp.handle_timeout(5_000), None);
+    let next = sp.poll_timeout().unwrap();
+    assert!(next > 5_000, "poll_timeout {next} is not after now");
+}
+
+// Proves a connected session whose probe is held back by a full transmit buffer does not report
+// a past deadline after handle_timeout said there is nothing to do (it would spin until the
+// idle timeout while the peer does not read).
+#[test]
+fn a_probe_held_back_by_a_full_buffer_does_not_report_a_past_deadline() {
+    let version = CmppVersion::V3_0;
+    let (mut sp, _) = connected_pair(version, version);
+    let big = Pdu::Submit(submit_example(version));
+    for token in 0..1_000 {
+        sp.outstanding.clear();
+        if sp.send_request(&big, token, 0).is_err() {
+            break;
+        }
+    }
+    sp.outstanding.clear();
+    sp.deadlines.clear();
+    assert_eq!(sp.handle_timeout(5_000), None);
+    assert!(sp.is_connected());
+    let next = sp.poll_timeout().unwrap();
+    assert!(next > 5_000, "poll_timeout {next} is not after now");
+}

@@ -477,7 +477,9 @@ impl Session {
                 )
             }
             State::Bound { .. } | State::AwaitingUnbindResp => {
-                let quiet = if self.enquire_link_pending {
+                // Only a bound session probes; otherwise the idle timeout is the next quiet-link
+                // event (a past probe time would wake the caller for nothing, again and again).
+                let quiet = if self.enquire_link_pending || !self.is_bound() {
                     self.last_received_ms + self.config.idle_timeout_ms
                 } else {
                     self.last_received_ms + self.config.enquire_link_interval_ms
@@ -744,18 +746,16 @@ impl Session {
         if !allowed {
             return self.refuse(header, CommandStatus::ESME_RINVBNDSTS);
         }
+        if self.unanswered.contains_key(&header.sequence_number) {
+            // The peer reused a sequence_number still awaiting our answer: answering twice
+            // under one number would confuse it, so refuse the second (and keep the first, which
+            // the application will answer).
+            return self.refuse(header, CommandStatus::ESME_RSYSERR);
+        }
         if self.unanswered.len() >= self.config.peer_window_max {
             return self.refuse(header, CommandStatus::ESME_RTHROTTLED);
         }
-        if self
-            .unanswered
-            .insert(header.sequence_number, command)
-            .is_some()
-        {
-            // The peer reused a sequence_number still awaiting our answer: answering twice
-            // under one number would confuse it, so refuse the second.
-            return self.refuse(header, CommandStatus::ESME_RSYSERR);
-        }
+        self.unanswered.insert(header.sequence_number, command);
         Some(Event::Request(pdu))
     }
 

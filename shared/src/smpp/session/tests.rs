@@ -649,3 +649,46 @@ fn arbitrary_streams_never_panic_a_session() {
         crate::smpp::fuzz::fuzz_session(&stream);
     }
 }
+
+// Proves a peer reusing a sequence_number still awaiting our answer, with a different command,
+// is refused without replacing the first request: the application's answer to the first (a
+// submit_sm_resp) is still accepted instead of panicking on a "wrong response type".
+#[test]
+fn a_reused_sequence_number_does_not_replace_the_unanswered_request() {
+    let (_, mut smsc) = bound_pair(BindMode::Transceiver, 0x34);
+    let mut bytes = raw(7, submit(b"2547"));
+    bytes.extend(raw(
+        7,
+        Body::QuerySm(crate::smpp::pdu::QuerySm {
+            message_id: b"A",
+            ..Default::default()
+        }),
+    ));
+    let events = deliver(&mut smsc, &bytes, 0);
+    assert_eq!(
+        events,
+        vec![
+            Seen::Request {
+                command: CommandId::submit_sm,
+                sequence_number: 7
+            },
+            Seen::Refused {
+                command_id: 0x03,
+                status: CommandStatus::ESME_RSYSERR
+            }
+        ]
+    );
+    smsc.respond(7, CommandStatus::ESME_ROK, submit_resp(b"M"))
+        .unwrap();
+}
+
+// Proves a session waiting for unbind_resp never reports a timer that is already due after
+// handle_timeout said there is nothing to do (a runtime sleeping until poll_timeout would spin).
+#[test]
+fn awaiting_unbind_resp_does_not_report_a_past_deadline() {
+    let (mut esme, _) = bound_pair(BindMode::Transceiver, 0x34);
+    esme.unbind(4_900).unwrap();
+    assert_eq!(esme.handle_timeout(5_000), None);
+    let next = esme.poll_timeout().unwrap();
+    assert!(next > 5_000, "poll_timeout {next} is not after now");
+}
