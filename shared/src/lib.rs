@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cmpp;
+mod deadlines;
 pub mod frame;
 pub mod limits;
 pub mod smpp;

@@ -53,7 +53,6 @@
 //! Time is milliseconds on any monotonic clock the caller chooses (`now_ms`).
 
 pub mod fuzz;
-mod timers;
 
 use std::collections::HashMap;
 
@@ -63,7 +62,7 @@ use super::{
     HEADER_SIZE, Header, Octets, Pdu, QueryResp, SubmitResp, SubmitResult, authenticator_ismg,
     authenticator_source, decode, encode, verify_authenticator_ismg, verify_authenticator_source,
 };
-use timers::Deadlines;
+use crate::deadlines::Deadlines;
 
 /// Which end of the connection this session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,8 +26,6 @@
 //!
 //! Time is milliseconds on any monotonic clock the caller chooses (`now_ms`).
 
-mod timers;
-
 use std::collections::HashMap;
 
 use super::error::DecodeError;
@@ -37,7 +35,7 @@ use super::pdu::{
 };
 use super::status::CommandStatus;
 use super::tlv::{Tlvs, tag};
-use timers::Deadlines;
+use crate::deadlines::Deadlines;
 
 /// Which end of the bind this session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Response deadlines of one session.
+//! Response deadlines of one protocol session (SMPP and CMPP share this).
 //!
 //! Every request gets the same timeout, so deadlines arrive in send order: a FIFO holds them and
 //! the front is always the earliest. Answered requests leave stale entries behind, skipped when
@@ -7,16 +7,14 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::Outstanding;
-
 /// The FIFO of (deadline, sequence_number).
-pub(super) struct Deadlines {
+pub(crate) struct Deadlines {
     entries: VecDeque<(u64, u32)>,
     size_max: usize,
 }
 
 impl Deadlines {
-    pub(super) fn new(window_max: usize) -> Deadlines {
+    pub(crate) fn new(window_max: usize) -> Deadlines {
         Deadlines {
             entries: VecDeque::with_capacity(window_max.min(1024)),
             size_max: 4 * window_max.max(16),
@@ -24,11 +22,11 @@ impl Deadlines {
     }
 
     /// Records a request sent at `sent_at_ms` (deadlines must be pushed in time order).
-    pub(super) fn push(
+    pub(crate) fn push<V>(
         &mut self,
         sent_at_ms: u64,
         sequence_number: u32,
-        outstanding: &HashMap<u32, Outstanding>,
+        outstanding: &HashMap<u32, V>,
     ) {
         debug_assert!(
             self.entries
@@ -44,12 +42,12 @@ impl Deadlines {
     }
 
     /// The earliest deadline, possibly of an answered request (harmless: the caller wakes early).
-    pub(super) fn next_sent_at(&self) -> Option<u64> {
+    pub(crate) fn next_sent_at(&self) -> Option<u64> {
         self.entries.front().map(|(sent_at_ms, _)| *sent_at_ms)
     }
 
     /// Pops the next request whose `sent_at + timeout_ms` has passed.
-    pub(super) fn pop_expired(&mut self, now_ms: u64, timeout_ms: u64) -> Option<u32> {
+    pub(crate) fn pop_expired(&mut self, now_ms: u64, timeout_ms: u64) -> Option<u32> {
         let (sent_at_ms, sequence_number) = *self.entries.front()?;
         if sent_at_ms + timeout_ms > now_ms {
             return None;
@@ -60,7 +58,7 @@ impl Deadlines {
 
     /// Drops answered requests from the front, so [`Deadlines::next_sent_at`] is exact whenever
     /// the oldest request was answered first (the usual case).
-    pub(super) fn skip_answered(&mut self, outstanding: &HashMap<u32, Outstanding>) {
+    pub(crate) fn skip_answered<V>(&mut self, outstanding: &HashMap<u32, V>) {
         while let Some((_, sequence_number)) = self.entries.front() {
             if outstanding.contains_key(sequence_number) {
                 break;
@@ -69,7 +67,7 @@ impl Deadlines {
         }
     }
 
-    pub(super) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.entries.clear();
     }
 }
