@@ -8,6 +8,7 @@
 //! - [`smpp`]: SMPP 3.3, 3.4 and 5.0 PDUs, TLVs and command_status codes.
 //! - [`cmpp`]: CMPP 2.0 and 3.0 PDUs, the Msg_Id layout and the MD5 authenticators.
 //! - [`text`]: GSM 03.38, UCS2, Latin-1, segmentation, reassembly and receipt text.
+//! - [`route`]: the compiled routing snapshot (longest prefix, portability, failover groups).
 //! - [`limits`]: compile-time bounds every other module is checked against.
 #![forbid(unsafe_code)]
 
@@ -15,5 +16,6 @@ pub mod cmpp;
 mod deadlines;
 pub mod frame;
 pub mod limits;
+pub mod route;
 pub mod smpp;
 pub mod text;
