@@ -7,8 +7,9 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/smsgw/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Debian packages the build needs: libclang for RocksDB's bindgen, protoc for tonic.
-SMSGW_APT_PACKAGES=(libclang1-14 libclang-common-14-dev protobuf-compiler)
+# Debian packages the build and tests need: libclang for RocksDB's bindgen, protoc for tonic,
+# valgrind for the unsafe io_uring layer's memcheck run.
+SMSGW_APT_PACKAGES=(libclang1-14 libclang-common-14-dev protobuf-compiler valgrind)
 
 smsgw_log() {
     printf '==> %s\n' "$*" >&2

@@ -24,6 +24,10 @@ totals=$(awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed
 rm -f /tmp/smsgw-test.$$.log
 passed=${totals% *}
 failed=${totals#* }
+
+smsgw_log "valgrind memcheck over the unsafe io_uring layer's tests"
+bash scripts/valgrind-ring.sh || status=1
 echo
-echo "smsgw tests: ${passed:-0} passed, ${failed:-0} failed ($(( $(date +%s) - started )) s)"
+echo "test command took $(( $(date +%s) - started )) s (valgrind run: $([ "$status" -eq 0 ] && echo ok || echo see above))"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
 exit "$status"

@@ -10,3 +10,4 @@ pub mod flow;
 pub mod ids;
 pub mod mo;
 pub mod receipts;
+pub mod ring;
