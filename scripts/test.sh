@@ -26,8 +26,9 @@ passed=${totals% *}
 failed=${totals#* }
 
 smsgw_log "valgrind memcheck over the unsafe io_uring layer's tests"
-bash scripts/valgrind-ring.sh || status=1
+memcheck=ok
+bash scripts/valgrind-ring.sh || { status=1; memcheck=FAILED; }
 echo
-echo "test command took $(( $(date +%s) - started )) s (valgrind run: $([ "$status" -eq 0 ] && echo ok || echo see above))"
+echo "test command took $(( $(date +%s) - started )) s; valgrind memcheck: $memcheck"
 echo "tests: ${passed:-0} passed, ${failed:-0} failed"
 exit "$status"
