@@ -22,6 +22,7 @@ pub mod commands;
 pub mod ismg_sim;
 pub mod load;
 pub mod load_cmpp;
+pub mod load_run;
 pub mod mix;
 pub mod netguard;
 pub mod pace;

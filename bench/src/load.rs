@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use smsgw_shared::smpp::pdu::{Bind, Body, MessageIdResp, SubmitSm};
@@ -23,14 +23,14 @@ use smsgw_shared::smpp::{CommandStatus, Pdu};
 use smsgw_shared::text::Receipt;
 use tokio::net::TcpStream;
 
+use crate::load_run::lock;
 use crate::mix::{DestPrefix, MessageGenerator, Mix, PartBytes};
 use crate::pace::Pacer;
 use crate::report::{Protocol, Report, Stats};
 use crate::signals::Shutdown;
 use crate::wire::Wire;
 
-/// Message ids awaiting a receipt (and early receipts awaiting an id), at most.
-pub const RECEIPT_TRACKING_MAX: usize = 2_000_000;
+pub use crate::load_run::RECEIPT_TRACKING_MAX;
 /// Reconnects per bind before it gives up.
 pub const RECONNECTS_MAX: u32 = 100;
 
@@ -91,24 +91,8 @@ pub enum LoadError {
     Bind(String),
 }
 
-/// Cross-bind state: receipt matching and run control.
-struct Shared {
-    epoch: Instant,
-    /// Receipt matching; one lock for both maps, or a receipt racing its response on another
-    /// bind could miss in both.
-    receipts: Mutex<ReceiptBook>,
-    receipts_expected: AtomicU64,
-    receipts_seen: AtomicU64,
-    untracked: AtomicU64,
-    /// Messages still to start (count mode).
-    remaining: AtomicU64,
-    binds_done_sending: AtomicUsize,
-    /// Set when every bind must unbind and report.
-    finish: AtomicBool,
-    /// Set by an operator signal.
-    interrupted: Shutdown,
-    bind_errors: Mutex<Vec<String>>,
-}
+/// Cross-bind state: the budget, run control and receipt matching (keyed by normalised id).
+type Shared = crate::load_run::Shared<String>;
 
 /// Runs a load test and returns its report.
 pub async fn run(config: LoadConfig, interrupted: Shutdown) -> Result<Report, LoadError> {
@@ -119,22 +103,7 @@ pub async fn run(config: LoadConfig, interrupted: Shutdown) -> Result<Report, Lo
     }
     let pacers = Pacer::split(config.rate_per_s, config.binds)
         .map_err(|error| LoadError::Config(error.to_string()))?;
-    let remaining = match config.stop {
-        Stop::Count(count) => count,
-        Stop::Duration(_) => u64::MAX,
-    };
-    let shared = Arc::new(Shared {
-        epoch: Instant::now(),
-        receipts: Mutex::new(ReceiptBook::default()),
-        receipts_expected: AtomicU64::new(0),
-        receipts_seen: AtomicU64::new(0),
-        untracked: AtomicU64::new(0),
-        remaining: AtomicU64::new(remaining),
-        binds_done_sending: AtomicUsize::new(0),
-        finish: AtomicBool::new(false),
-        interrupted,
-        bind_errors: Mutex::new(Vec::new()),
-    });
+    let shared = Arc::new(Shared::new(config.stop, interrupted));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(config.binds);
     for (index, pacer) in pacers.into_iter().enumerate() {
@@ -152,7 +121,11 @@ pub async fn run(config: LoadConfig, interrupted: Shutdown) -> Result<Report, Lo
             pacer,
         )));
     }
-    let coordinator = tokio::spawn(coordinate(config.clone(), shared.clone()));
+    let coordinator = {
+        let shared = shared.clone();
+        let (binds, stop, receipt_wait) = (config.binds, config.stop, config.receipt_wait);
+        tokio::spawn(async move { shared.coordinate(binds, stop, receipt_wait).await })
+    };
     let mut stats =
         Stats::new(Protocol::Smpp).map_err(|error| LoadError::Config(error.to_string()))?;
     let mut sending_ended = started.elapsed();
@@ -166,51 +139,7 @@ pub async fn run(config: LoadConfig, interrupted: Shutdown) -> Result<Report, Lo
     }
     shared.finish.store(true, Ordering::Release);
     let _ = coordinator.await;
-    if stats.sent == 0 {
-        let errors = lock(&shared.bind_errors).join("; ");
-        return Err(LoadError::Bind(errors));
-    }
-    stats.receipts_unmatched += shared.untracked.load(Ordering::Relaxed);
-    // Receipts still waiting for their message id matched no message of this run.
-    stats.receipts_unmatched += lock(&shared.receipts).early.len() as u64;
-    Ok(Report::new(
-        &stats,
-        sending_ended.max(Duration::from_millis(1)),
-    ))
-}
-
-/// Waits until every bind has sent everything and every expected receipt arrived (or the
-/// receipt wait passed), then tells the binds to finish.
-async fn coordinate(config: LoadConfig, shared: Arc<Shared>) {
-    let run_deadline = match config.stop {
-        Stop::Duration(duration) => Some(Instant::now() + duration),
-        Stop::Count(_) => None,
-    };
-    let mut receipts_deadline: Option<Instant> = None;
-    loop {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        if shared.finish.load(Ordering::Acquire) {
-            return;
-        }
-        if shared.interrupted.is_requested() {
-            shared.finish.store(true, Ordering::Release);
-            return;
-        }
-        if run_deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            shared.remaining.store(0, Ordering::Release);
-        }
-        if shared.binds_done_sending.load(Ordering::Acquire) < config.binds {
-            continue;
-        }
-        let expected = shared.receipts_expected.load(Ordering::Acquire);
-        let seen = shared.receipts_seen.load(Ordering::Acquire);
-        let deadline =
-            *receipts_deadline.get_or_insert_with(|| Instant::now() + config.receipt_wait);
-        if seen >= expected || Instant::now() >= deadline {
-            shared.finish.store(true, Ordering::Release);
-            return;
-        }
-    }
+    shared.report(stats, sending_ended)
 }
 
 /// One bind: connect, bind, submit, match, and reconnect after drops.
@@ -437,7 +366,7 @@ fn fill_window(
     // Bounded by the window: each turn queues one PDU or stops.
     while session.window_available() > 0 {
         if bind.pending_parts.is_empty() {
-            if !take_one(&shared.remaining) {
+            if !shared.take_one() {
                 return;
             }
             if !pacer.try_take(shared.epoch.elapsed()) {
@@ -478,15 +407,6 @@ fn fill_window(
     }
 }
 
-/// Takes one message from the shared budget; false when none is left.
-fn take_one(remaining: &AtomicU64) -> bool {
-    remaining
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-            left.checked_sub(1)
-        })
-        .is_ok()
-}
-
 fn on_event(
     config: &LoadConfig,
     shared: &Shared,
@@ -506,10 +426,9 @@ fn on_event(
                 && let Body::SubmitSmResp(resp) = &pdu.body
             {
                 let message_id = String::from_utf8_lossy(resp.message_id).into_owned();
-                expect_receipt(
-                    shared,
+                shared.expect_receipt(
                     stats,
-                    message_id,
+                    normalize(&message_id),
                     started.unwrap_or_else(Instant::now),
                 );
             }
@@ -531,33 +450,6 @@ fn on_event(
     }
 }
 
-/// Message ids awaiting receipts, and receipts awaiting their message id.
-#[derive(Default)]
-struct ReceiptBook {
-    /// message id → when its submit was written.
-    awaiting: HashMap<String, Instant>,
-    /// receipt id → when it arrived, for receipts that beat their submit_sm_resp.
-    early: HashMap<String, Instant>,
-}
-
-/// Records that `message_id` expects a receipt, matching a receipt that arrived first.
-fn expect_receipt(shared: &Shared, stats: &mut Stats, message_id: String, submitted: Instant) {
-    let key = normalize(&message_id);
-    let mut book = lock(&shared.receipts);
-    if let Some(arrived) = book.early.remove(&key) {
-        stats.record_receipt(Some(arrived.saturating_duration_since(submitted)));
-        shared.receipts_expected.fetch_add(1, Ordering::AcqRel);
-        shared.receipts_seen.fetch_add(1, Ordering::AcqRel);
-        return;
-    }
-    if book.awaiting.len() >= RECEIPT_TRACKING_MAX {
-        shared.untracked.fetch_add(1, Ordering::Relaxed);
-        return;
-    }
-    book.awaiting.insert(key, submitted);
-    shared.receipts_expected.fetch_add(1, Ordering::AcqRel);
-}
-
 /// Answers a deliver_sm (receipt or MO) and matches receipts to message ids.
 fn answer_delivery(shared: &Shared, stats: &mut Stats, session: &mut Session, pdu: Pdu<&[u8]>) {
     let sequence_number = pdu.sequence_number;
@@ -574,7 +466,7 @@ fn answer_delivery(shared: &Shared, stats: &mut Stats, session: &mut Session, pd
                     .map(|receipt| receipt.id.to_string())
             });
         match id {
-            Some(id) => match_receipt(shared, stats, &normalize(&id)),
+            Some(id) => shared.match_receipt(stats, normalize(&id)),
             None => stats.record_receipt(None),
         }
     }
@@ -585,32 +477,8 @@ fn answer_delivery(shared: &Shared, stats: &mut Stats, session: &mut Session, pd
     let _ = session.respond(sequence_number, CommandStatus::ESME_ROK, response);
 }
 
-fn match_receipt(shared: &Shared, stats: &mut Stats, id: &str) {
-    let mut book = lock(&shared.receipts);
-    match book.awaiting.remove(id) {
-        Some(submitted) => {
-            stats.record_receipt(Some(submitted.elapsed()));
-            shared.receipts_seen.fetch_add(1, Ordering::AcqRel);
-        }
-        None => {
-            // Perhaps its submit_sm_resp is still on its way on another bind.
-            if book.early.len() < RECEIPT_TRACKING_MAX {
-                book.early.insert(id.to_string(), Instant::now());
-            } else {
-                stats.record_receipt(None);
-            }
-        }
-    }
-}
-
 /// Receipt ids are compared case-insensitively and without leading zeros (SMSCs differ).
 fn normalize(id: &str) -> String {
     let trimmed = id.trim().trim_start_matches('0');
     trimmed.to_ascii_uppercase()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -17,14 +17,14 @@
 //! concatenation UDH at the start of Msg_Content.
 //!
 //! Bounds: per connection, `window` requests in flight; Msg_Ids awaiting reports and reports
-//! awaiting their Msg_Id are each held up to [`RECEIPT_TRACKING_MAX`] (past it they are counted
+//! awaiting their Msg_Id are each held up to [`crate::load_run::RECEIPT_TRACKING_MAX`] (past it they are counted
 //! as unmatched); reconnects per connection up to [`RECONNECTS_MAX`]. The run ends by itself:
 //! after the count or duration it waits at most `receipt_wait` for reports, then terminates.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use smsgw_shared::cmpp::session::{
@@ -37,7 +37,8 @@ use smsgw_shared::cmpp::{
 use smsgw_shared::frame::FrameLimits;
 use tokio::net::TcpStream;
 
-use crate::load::{LoadError, RECEIPT_TRACKING_MAX, RECONNECTS_MAX, Stop};
+use crate::load::{LoadError, RECONNECTS_MAX, Stop};
+use crate::load_run::lock;
 use crate::mix::{DestPrefix, MessageGenerator, Mix, PartBytes};
 use crate::pace::Pacer;
 use crate::report::{Protocol, Report, Stats};
@@ -120,22 +121,7 @@ pub async fn run(config: LoadCmppConfig, interrupted: Shutdown) -> Result<Report
     config.validate()?;
     let pacers = Pacer::split(config.rate_per_s, config.binds)
         .map_err(|error| LoadError::Config(error.to_string()))?;
-    let remaining = match config.stop {
-        Stop::Count(count) => count,
-        Stop::Duration(_) => u64::MAX,
-    };
-    let shared = Arc::new(Shared {
-        epoch: Instant::now(),
-        receipts: Mutex::new(ReceiptBook::default()),
-        receipts_expected: AtomicU64::new(0),
-        receipts_seen: AtomicU64::new(0),
-        untracked: AtomicU64::new(0),
-        remaining: AtomicU64::new(remaining),
-        binds_done_sending: AtomicUsize::new(0),
-        finish: AtomicBool::new(false),
-        interrupted,
-        bind_errors: Mutex::new(Vec::new()),
-    });
+    let shared = Arc::new(Shared::new(config.stop, interrupted));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(config.binds);
     for (index, pacer) in pacers.into_iter().enumerate() {
@@ -153,7 +139,11 @@ pub async fn run(config: LoadCmppConfig, interrupted: Shutdown) -> Result<Report
             pacer,
         )));
     }
-    let coordinator = tokio::spawn(coordinate(config.clone(), shared.clone()));
+    let coordinator = {
+        let shared = shared.clone();
+        let (binds, stop, receipt_wait) = (config.binds, config.stop, config.receipt_wait);
+        tokio::spawn(async move { shared.coordinate(binds, stop, receipt_wait).await })
+    };
     let mut stats =
         Stats::new(Protocol::Cmpp).map_err(|error| LoadError::Config(error.to_string()))?;
     let mut sending_ended = started.elapsed();
@@ -167,17 +157,7 @@ pub async fn run(config: LoadCmppConfig, interrupted: Shutdown) -> Result<Report
     }
     shared.finish.store(true, Ordering::Release);
     let _ = coordinator.await;
-    if stats.sent == 0 {
-        let errors = lock(&shared.bind_errors).join("; ");
-        return Err(LoadError::Bind(errors));
-    }
-    stats.receipts_unmatched += shared.untracked.load(Ordering::Relaxed);
-    let book = lock(&shared.receipts);
-    stats.receipts_unmatched += book.early.len() as u64;
-    Ok(Report::new(
-        &stats,
-        sending_ended.max(Duration::from_millis(1)),
-    ))
+    shared.report(stats, sending_ended)
 }
 
 /// The Timestamp field for a CONNECT at `unix_s` seconds since 1970, in UTC.
@@ -212,68 +192,8 @@ fn month_day(days: u64) -> (u8, u8) {
     (month as u8, day as u8)
 }
 
-/// Cross-connection state: report matching and run control.
-struct Shared {
-    epoch: Instant,
-    /// Report matching; one lock for both maps, or a report racing its response on another
-    /// connection could miss in both.
-    receipts: Mutex<ReceiptBook>,
-    receipts_expected: AtomicU64,
-    receipts_seen: AtomicU64,
-    untracked: AtomicU64,
-    /// Messages still to start (count mode).
-    remaining: AtomicU64,
-    binds_done_sending: AtomicUsize,
-    /// Set when every connection must terminate and report.
-    finish: AtomicBool,
-    /// Set by an operator signal.
-    interrupted: Shutdown,
-    bind_errors: Mutex<Vec<String>>,
-}
-
-/// Msg_Ids awaiting status reports, and reports awaiting their Msg_Id.
-#[derive(Default)]
-struct ReceiptBook {
-    /// Msg_Id → when its SUBMIT was written.
-    awaiting: HashMap<u64, Instant>,
-    /// Msg_Id → when its report arrived, for reports that beat their SUBMIT_RESP.
-    early: HashMap<u64, Instant>,
-}
-
-/// Waits until every connection has sent everything and every expected report arrived (or the
-/// report wait passed), then tells the connections to finish. Polls every 5 ms; ends at the
-/// latest `receipt_wait` after the last connection is done sending.
-async fn coordinate(config: LoadCmppConfig, shared: Arc<Shared>) {
-    let run_deadline = match config.stop {
-        Stop::Duration(duration) => Some(Instant::now() + duration),
-        Stop::Count(_) => None,
-    };
-    let mut receipts_deadline: Option<Instant> = None;
-    loop {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        if shared.finish.load(Ordering::Acquire) {
-            return;
-        }
-        if shared.interrupted.is_requested() {
-            shared.finish.store(true, Ordering::Release);
-            return;
-        }
-        if run_deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            shared.remaining.store(0, Ordering::Release);
-        }
-        if shared.binds_done_sending.load(Ordering::Acquire) < config.binds {
-            continue;
-        }
-        let expected = shared.receipts_expected.load(Ordering::Acquire);
-        let seen = shared.receipts_seen.load(Ordering::Acquire);
-        let deadline =
-            *receipts_deadline.get_or_insert_with(|| Instant::now() + config.receipt_wait);
-        if seen >= expected || Instant::now() >= deadline {
-            shared.finish.store(true, Ordering::Release);
-            return;
-        }
-    }
-}
+/// Cross-connection state: the budget, run control and report matching by Msg_Id.
+type Shared = crate::load_run::Shared<u64>;
 
 /// One connection slot: connect, submit, match, and reconnect after drops (at most
 /// [`RECONNECTS_MAX`] times).
@@ -514,7 +434,7 @@ impl Run<'_> {
     fn fill_window(&mut self, link: &mut Link, now_ms: u64) {
         while link.session.window_available() > 0 {
             if self.bind.pending_parts.is_empty() {
-                if !take_one(&self.shared.remaining) {
+                if !self.shared.take_one() {
                     return;
                 }
                 if !self.pacer.try_take(self.shared.epoch.elapsed()) {
@@ -608,41 +528,12 @@ impl Run<'_> {
 
     /// Records that `msg_id` expects a report, matching a report that arrived first.
     fn expect_receipt(&mut self, msg_id: u64, submitted: Instant) {
-        let shared = self.shared;
-        let mut book = lock(&shared.receipts);
-        if let Some(arrived) = book.early.remove(&msg_id) {
-            self.stats
-                .record_receipt(Some(arrived.saturating_duration_since(submitted)));
-            shared.receipts_expected.fetch_add(1, Ordering::AcqRel);
-            shared.receipts_seen.fetch_add(1, Ordering::AcqRel);
-            return;
-        }
-        if book.awaiting.len() >= RECEIPT_TRACKING_MAX {
-            shared.untracked.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        book.awaiting.insert(msg_id, submitted);
-        shared.receipts_expected.fetch_add(1, Ordering::AcqRel);
+        self.shared.expect_receipt(self.stats, msg_id, submitted);
     }
 
+    /// Matches a status report to its Msg_Id (or keeps it until its SUBMIT_RESP arrives).
     fn match_receipt(&mut self, msg_id: u64) {
-        let shared = self.shared;
-        let mut book = lock(&shared.receipts);
-        match book.awaiting.remove(&msg_id) {
-            Some(submitted) => {
-                self.stats.record_receipt(Some(submitted.elapsed()));
-                shared.receipts_seen.fetch_add(1, Ordering::AcqRel);
-            }
-            None => {
-                // Perhaps its SUBMIT_RESP is still on its way on another connection; what is
-                // still here at the end counts as unmatched.
-                if book.early.len() < RECEIPT_TRACKING_MAX {
-                    book.early.insert(msg_id, Instant::now());
-                } else {
-                    self.stats.record_receipt(None);
-                }
-            }
-        }
+        self.shared.match_receipt(self.stats, msg_id);
     }
 }
 
@@ -705,21 +596,6 @@ fn refusal_reason(reason: CloseReason) -> Option<String> {
         ),
         _ => None,
     }
-}
-
-/// Takes one message from the shared budget; false when none is left.
-fn take_one(remaining: &AtomicU64) -> bool {
-    remaining
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-            left.checked_sub(1)
-        })
-        .is_ok()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// CMPP field sizes the config is checked against (V3.0 §8.4.1, §8.4.3).
