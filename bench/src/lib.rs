@@ -1,8 +1,10 @@
-//! `smsgw-bench` as a library (bench-harness issue): the SMSC simulator (`smsc-sim`), the load
-//! generator (`load`) and the USSD gateway simulator (`ussd-sim`), and the protocol-independent
-//! building blocks they share, each of those testable without sockets or sleeps:
+//! `smsgw-bench` as a library (bench-harness issue): the SMPP SMSC simulator ([`smsc_sim`]),
+//! the CMPP ISMG simulator ([`ismg_sim`]), the load generators ([`load`], [`load_cmpp`], sharing
+//! [`load_run`]), the USSD gateway simulator ([`ussd_sim`]), the socket glue ([`wire`]) and the
+//! subcommands ([`commands`]); and the protocol-independent building blocks they share, each of
+//! those testable without sockets or sleeps:
 //!
-//! - [`cli`]: the clap argument structs of the three tools, with their bounds.
+//! - [`cli`]: the clap argument structs of the tools, with their bounds.
 //! - [`netguard`]: refuses non-loopback addresses unless `--allow-non-loopback` is given.
 //! - [`pace`]: the `--rate` pacer, a token bucket on a caller-supplied clock.
 //! - [`mix`]: the `--mix` message mix, destination numbers, ready SMPP parts, and the
@@ -13,7 +15,7 @@
 //! - [`sample`]: the `codec-sample` subcommand.
 //!
 //! Invariant of the building blocks: every loop is bounded, every flag has a ceiling, and
-//! nothing but [`stats_file`] and [`signals`] touches the operating system.
+//! among them nothing but [`stats_file`] and [`signals`] touches the operating system.
 
 #![forbid(unsafe_code)]
 
