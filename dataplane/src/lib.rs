@@ -6,8 +6,10 @@
 
 pub mod admission;
 pub mod config;
+pub mod connector;
 pub mod flow;
 pub mod ids;
+pub mod mesh;
 pub mod mo;
 pub mod receipts;
 pub mod ring;
