@@ -56,3 +56,29 @@ fn text_corpus_replays_without_panic() {
         smsgw_shared::text::fuzz::fuzz_text(&bytes);
     }
 }
+
+// Proves every committed SMPP session corpus input (frames, timers, answers for both roles)
+// runs without panic.
+#[test]
+fn smpp_session_corpus_replays_without_panic() {
+    for (_path, bytes) in corpus("smpp_session") {
+        smsgw_shared::smpp::fuzz::fuzz_session(&bytes);
+    }
+}
+
+// Proves the same for the CMPP session corpus (both versions, both roles).
+#[test]
+fn cmpp_session_corpus_replays_without_panic() {
+    for (_path, bytes) in corpus("cmpp_session") {
+        smsgw_shared::cmpp::session::fuzz::fuzz_session(&bytes);
+    }
+}
+
+// Proves every committed routing corpus input builds and answers like the reference model
+// (including the non-digit ported number the fuzzer found, crash-15d86688...).
+#[test]
+fn route_corpus_replays_without_panic() {
+    for (_path, bytes) in corpus("route") {
+        smsgw_shared::route::fuzz::fuzz_route(&bytes);
+    }
+}

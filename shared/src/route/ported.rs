@@ -78,9 +78,13 @@ impl PortedNumbersBuilder {
     /// `target`. Duplicates are found by `build`.
     pub fn insert(&mut self, number: &str, target: GroupId) -> Result<(), PortedError> {
         let bytes = number.as_bytes();
-        let digits_only = bytes.iter().all(u8::is_ascii_digit);
-        // key_of refuses an empty or over-long number.
-        let Some(key) = key_of(bytes).filter(|_| digits_only) else {
+        // Digits first: key_of takes only ASCII digits (and refuses empty or over-long ones).
+        let key = if bytes.iter().all(u8::is_ascii_digit) {
+            key_of(bytes)
+        } else {
+            None
+        };
+        let Some(key) = key else {
             return Err(PortedError::NumberInvalid {
                 number: number.to_owned(),
             });
