@@ -404,6 +404,11 @@ impl Connector {
         let Some(session) = slot.session_mut() else {
             return false;
         };
+        if session.is_closed() {
+            // The session accepts answers after it closed but never sends them: say so, so the
+            // caller does not count the delivery as acknowledged (the SMSC redelivers).
+            return false;
+        }
         let body = MessageIdResp::<&[u8]>::default();
         let body = match request.command_id {
             CommandId::deliver_sm => Body::DeliverSmResp(body),

@@ -486,6 +486,39 @@ fn deliver_sm_is_surfaced_and_answered_by_caller() {
     assert_eq!(pdu.command_status, CommandStatus::ESME_RMSGQFUL);
 }
 
+// Proves a delivery whose session closed before the caller answered is reported as not
+// answered (false), so it is not counted as acknowledged: the SMSC redelivers it.
+#[test]
+fn answering_a_delivery_after_the_session_closed_returns_false() {
+    let mut harness = Harness::new(settings(1, 8, 1_000));
+    harness.connect();
+    harness.take_events();
+    let smsc = harness.smscs[0].as_mut().unwrap();
+    let deliver_sm = SubmitSm {
+        destination_addr: b"10086".to_vec(),
+        ..SubmitSm::default()
+    };
+    smsc.session
+        .send_request(Body::DeliverSm(deliver_sm), 9, 0)
+        .unwrap();
+    harness.run();
+    let events = harness.take_events();
+    let [ConnectorEvent::Delivery { request, .. }] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    // The SMSC unbinds before the caller answers: the connector's session closes.
+    let mut unbind = Vec::new();
+    Pdu::new(77, Body::<&[u8]>::Unbind)
+        .encode(&mut unbind)
+        .unwrap();
+    harness.connector.handle_frame(0, &unbind, 0);
+    assert!(
+        !harness
+            .connector
+            .respond_delivery(*request, CommandStatus::ESME_ROK)
+    );
+}
+
 // Proves binds are spread over the cores round robin and every bind lands on exactly one core.
 #[test]
 fn binds_spread_over_cores() {
