@@ -38,7 +38,7 @@ use smsgw_shared::frame::FrameLimits;
 use tokio::net::TcpStream;
 
 use crate::load::{LoadError, RECONNECTS_MAX, Stop};
-use crate::load_run::lock;
+use crate::load_run::{RunPlan, lock, run_binds};
 use crate::mix::{DestPrefix, MessageGenerator, Mix, PartBytes};
 use crate::pace::Pacer;
 use crate::report::{Protocol, Report, Stats};
@@ -119,45 +119,21 @@ impl LoadCmppConfig {
 /// Runs a CMPP load test and returns its report.
 pub async fn run(config: LoadCmppConfig, interrupted: Shutdown) -> Result<Report, LoadError> {
     config.validate()?;
-    let pacers = Pacer::split(config.rate_per_s, config.binds)
-        .map_err(|error| LoadError::Config(error.to_string()))?;
     let shared = Arc::new(Shared::new(config.stop, interrupted));
-    let started = Instant::now();
-    let mut tasks = Vec::with_capacity(config.binds);
-    for (index, pacer) in pacers.into_iter().enumerate() {
-        let generator = MessageGenerator::new(
-            config.mix,
-            config.prefixes.clone(),
-            config.seed,
-            index as u64,
-        )
-        .map_err(|error| LoadError::Config(error.to_string()))?;
-        tasks.push(tokio::spawn(run_bind(
-            config.clone(),
-            shared.clone(),
-            generator,
-            pacer,
-        )));
-    }
-    let coordinator = {
-        let shared = shared.clone();
-        let (binds, stop, receipt_wait) = (config.binds, config.stop, config.receipt_wait);
-        tokio::spawn(async move { shared.coordinate(binds, stop, receipt_wait).await })
+    let plan = RunPlan {
+        protocol: Protocol::Cmpp,
+        binds: config.binds,
+        rate_per_s: config.rate_per_s,
+        mix: config.mix,
+        prefixes: &config.prefixes,
+        seed: config.seed,
+        stop: config.stop,
+        receipt_wait: config.receipt_wait,
     };
-    let mut stats =
-        Stats::new(Protocol::Cmpp).map_err(|error| LoadError::Config(error.to_string()))?;
-    let mut sending_ended = started.elapsed();
-    for task in tasks {
-        if let Ok((bind_stats, bind_sending_ended)) = task.await {
-            stats
-                .merge(&bind_stats)
-                .map_err(|error| LoadError::Config(error.to_string()))?;
-            sending_ended = sending_ended.max(bind_sending_ended);
-        }
-    }
-    shared.finish.store(true, Ordering::Release);
-    let _ = coordinator.await;
-    shared.report(stats, sending_ended)
+    run_binds(plan, shared.clone(), |generator, pacer| {
+        tokio::spawn(run_bind(config.clone(), shared.clone(), generator, pacer))
+    })
+    .await
 }
 
 /// The Timestamp field for a CONNECT at `unix_s` seconds since 1970, in UTC.

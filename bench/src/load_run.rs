@@ -12,8 +12,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
 use crate::load::{LoadError, Stop};
-use crate::report::{Report, Stats};
+use crate::mix::{DestPrefix, MessageGenerator, Mix};
+use crate::pace::Pacer;
+use crate::report::{Protocol, Report, Stats};
 use crate::signals::Shutdown;
 
 /// Message ids awaiting a receipt (and early receipts awaiting an id), at most.
@@ -170,6 +176,58 @@ impl<K: Hash + Eq> Shared<K> {
             sending_ended.max(Duration::from_millis(1)),
         ))
     }
+}
+
+/// What every load run sets the same way, for [`run_binds`].
+pub(crate) struct RunPlan<'a> {
+    pub(crate) protocol: Protocol,
+    pub(crate) binds: usize,
+    pub(crate) rate_per_s: Option<u64>,
+    pub(crate) mix: Mix,
+    pub(crate) prefixes: &'a [DestPrefix],
+    pub(crate) seed: u64,
+    pub(crate) stop: Stop,
+    pub(crate) receipt_wait: Duration,
+}
+
+/// Starts one task per bind with `spawn_bind(generator, pacer)`, runs the coordinator, merges
+/// the binds' stats when they end and builds the report.
+pub(crate) async fn run_binds<K>(
+    plan: RunPlan<'_>,
+    shared: Arc<Shared<K>>,
+    mut spawn_bind: impl FnMut(MessageGenerator, Pacer) -> JoinHandle<(Stats, Duration)>,
+) -> Result<Report, LoadError>
+where
+    K: Hash + Eq + Send + 'static,
+{
+    let config_error = |error: &dyn std::fmt::Display| LoadError::Config(error.to_string());
+    let pacers = Pacer::split(plan.rate_per_s, plan.binds).map_err(|error| config_error(&error))?;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(plan.binds);
+    for (index, pacer) in pacers.into_iter().enumerate() {
+        let generator =
+            MessageGenerator::new(plan.mix, plan.prefixes.to_vec(), plan.seed, index as u64)
+                .map_err(|error| config_error(&error))?;
+        tasks.push(spawn_bind(generator, pacer));
+    }
+    let coordinator = {
+        let shared = shared.clone();
+        let (binds, stop, receipt_wait) = (plan.binds, plan.stop, plan.receipt_wait);
+        tokio::spawn(async move { shared.coordinate(binds, stop, receipt_wait).await })
+    };
+    let mut stats = Stats::new(plan.protocol).map_err(|error| config_error(&error))?;
+    let mut sending_ended = started.elapsed();
+    for task in tasks {
+        if let Ok((bind_stats, bind_sending_ended)) = task.await {
+            stats
+                .merge(&bind_stats)
+                .map_err(|error| config_error(&error))?;
+            sending_ended = sending_ended.max(bind_sending_ended);
+        }
+    }
+    shared.finish.store(true, Ordering::Release);
+    let _ = coordinator.await;
+    shared.report(stats, sending_ended)
 }
 
 /// Locks, recovering the data if another thread panicked while holding it (the counts stay
