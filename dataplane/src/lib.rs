@@ -5,11 +5,15 @@
 // allow it, module by module.
 
 pub mod admission;
+pub mod client;
 pub mod config;
 pub mod connector;
+pub mod demo;
 pub mod flow;
+pub mod gateway;
 pub mod ids;
 pub mod mesh;
 pub mod mo;
 pub mod receipts;
 pub mod ring;
+pub mod runtime;

@@ -1,12 +1,16 @@
 //! `smsgw`: the gateway daemon.
 //!
 //! The command-line shape is fixed by INTERFACES.md (`run`, `demo`, `check-config`).
-//! `check-config` validates a file with [`config`]; the data plane behind `run` and `demo`
-//! arrives with the data-plane issue, and until then they say so and exit 2 instead of
-//! pretending to run.
+//! `check-config` validates a file with [`config`]; `run` starts the [`Gateway`] and stops it
+//! gracefully on SIGTERM/SIGINT; `demo` is [`smsgw_dataplane::demo`].
 #![forbid(unsafe_code)]
 
 use smsgw_dataplane::config;
+use smsgw_dataplane::gateway::Gateway;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,16 +50,72 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let name = match cli.command {
-        Command::Run { .. } => "run",
-        Command::Demo => "demo",
-        Command::CheckConfig { file } => return check_config(&file),
+    match cli.command {
+        Command::Run { config } => run(&config),
+        Command::Demo => demo(),
+        Command::CheckConfig { file } => check_config(&file),
+    }
+}
+
+/// SIGTERM and SIGINT set the returned flag.
+fn stop_flag() -> Result<Arc<AtomicBool>, ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            eprintln!("smsgw: cannot handle signal {signal}: {error}");
+            return Err(ExitCode::from(1));
+        }
+    }
+    Ok(stop)
+}
+
+/// `smsgw run --config FILE`: exit 0 after a graceful stop, 1 when the config is invalid or the
+/// gateway cannot start.
+fn run(file: &Path) -> ExitCode {
+    let config = match config::Config::load(file) {
+        Ok(config) => config,
+        Err(errors) => {
+            let mut stderr = std::io::stderr().lock();
+            for error in errors.iter() {
+                let _ = writeln!(stderr, "error: {error}");
+            }
+            return ExitCode::from(1);
+        }
     };
-    eprintln!(
-        "smsgw {name}: not available in this build; the data plane arrives with the data-plane \
-         issue. For now `smsgw-bench codec-sample` shows the codecs at work."
-    );
-    ExitCode::from(2)
+    let stop = match stop_flag() {
+        Ok(stop) => stop,
+        Err(code) => return code,
+    };
+    let gateway = match Gateway::start(config) {
+        Ok(gateway) => gateway,
+        Err(error) => {
+            eprintln!("smsgw: cannot start: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!("smsgw: running; SIGTERM or SIGINT stops it gracefully");
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("smsgw: stopping: no new connections, unbinding sessions, draining queues");
+    let counters = gateway.join();
+    eprintln!("smsgw: stopped; {counters:?}");
+    ExitCode::SUCCESS
+}
+
+/// `smsgw demo`.
+fn demo() -> ExitCode {
+    let stop = match stop_flag() {
+        Ok(stop) => stop,
+        Err(code) => return code,
+    };
+    match smsgw_dataplane::demo::run(stop) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("smsgw demo: {error}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `smsgw check-config FILE`: `ok: N accounts, M connectors, K routes` on stdout and exit 0, or

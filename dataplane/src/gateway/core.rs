@@ -1,0 +1,1853 @@
+//! One data-plane core: its SP sessions, its binds of each connector, its shard of the receipt
+//! correlator and its queue of deliveries for SPs, driven by one [`Driver`] and talking to the
+//! other cores over the [`mesh`](crate::mesh).
+//!
+//! The loop (see [`Core::run`]) is: drain the mesh, fire timers, service connectors (connect,
+//! pump, events), deliver what waits for SPs, flush every connection written to this turn, then
+//! wait in the driver for I/O, the wake eventfd or the next deadline. Everything a turn writes
+//! to one connection leaves in one send.
+//!
+//! Message path (DESIGN.md §3): a submit enters on the SP's core, is admitted by the account's
+//! flow (TPS share, keyed limits, delayed response), routed, given our id and queued to the
+//! chosen connector: on this core when the connector has binds here, else handed over the mesh
+//! to a core that does (the SP is answered when that core has queued it). The connector's
+//! accept (`submit_sm_resp`) records the upstream id in the correlator shard that owns it (by
+//! hash); receipts from any bind are matched in that shard, rewritten to our id and queued for
+//! a receiving session of the SP on whichever core has one.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use smsgw_shared::frame::{FrameLimits, Frames};
+use smsgw_shared::route::AccountId as RouteAccountId;
+use smsgw_shared::smpp::CommandId;
+use smsgw_shared::smpp::pdu::{
+    Body, DeliverSm, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu, SubmitSm,
+};
+use smsgw_shared::smpp::session::{CloseReason, Event, Session, TimerEvent};
+use smsgw_shared::smpp::status::CommandStatus;
+use smsgw_shared::smpp::tlv::{Tlvs, tag};
+use smsgw_shared::text::Stat;
+
+use crate::admission::{AccountId, BindMode as AdmitMode, BindPermit};
+use crate::connector::{
+    BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, DeliveryRequest, Message,
+};
+use crate::flow::share::CoreShare;
+use crate::flow::{AccountFlow, Admission, Load, congestion_state};
+use crate::ids::{MessageId, MessageIdGenerator};
+use crate::mesh::CoreEnd;
+use crate::mo::{DeliverKind, DeliveryId, PendingLimits, PendingQueue};
+use crate::receipts::{
+    ConnectorId, Correlator, CorrelatorLimits, Expired, IdKey, LogicalReceipt, Match, Matched,
+    OurRef, read_receipt, receipt_text,
+};
+use crate::runtime::timer::TimerWheel;
+use crate::runtime::{ConnId, Driver, IoEvent};
+
+use super::counters::Counters;
+use super::snapshot::Snapshot;
+
+/// Our system_id in bind responses.
+pub const GATEWAY_SYSTEM_ID: &[u8] = b"smsgw";
+
+/// Messages taken from the mesh per turn before I/O gets its turn.
+pub const MESH_BUDGET: usize = 4096;
+
+/// Deliveries started per turn.
+pub const DELIVERY_BUDGET: usize = 4096;
+
+/// Hops waiting for room in a full mesh ring, at most; past it a hop is dropped and counted
+/// (`hops_dropped`): a core that far behind is overloaded, and the others must not grow
+/// without bound waiting for it.
+pub const OUTBOX_MAX: usize = 65_536;
+
+/// How long a receipt or MO waits for its SP to bind.
+pub const DELIVERY_VALIDITY_MS: u64 = 48 * 3_600_000;
+
+/// Receipt addresses kept for receipts that wait for their submit_sm_resp, at most.
+pub const EARLY_ADDRESSES_MAX: usize = 65_536;
+
+/// How long shutdown waits for queues to drain and unbinds to be answered.
+pub const SHUTDOWN_GRACE_MS: u64 = 5_000;
+
+/// Something one core asks of another.
+#[derive(Debug)]
+pub enum Hop {
+    /// Queue this message on a connector whose binds are on the receiving core.
+    Submit(Box<Outbound>),
+    /// The answer to a [`Hop::Submit`], for the SP's core.
+    Queued {
+        /// Who waits for it.
+        reply: Reply,
+        /// `ESME_ROK`, or why the message was not queued.
+        status: CommandStatus,
+    },
+    /// Record an accepted submit in this core's correlator shard.
+    Record {
+        /// The connector.
+        connector: u16,
+        /// The upstream id, canonical.
+        key: IdKey,
+        /// Our part.
+        our: OurRef,
+    },
+    /// Match a receipt in this core's correlator shard.
+    Receipt {
+        /// The connector.
+        connector: u16,
+        /// The receipted id, canonical.
+        key: IdKey,
+        /// The receipt as received (addresses and facts).
+        receipt: Box<UpstreamReceipt>,
+    },
+    /// Deliver this to a receiving session of the account on the receiving core.
+    Deliver {
+        /// The SP.
+        account: AccountId,
+        /// The deliver_sm body.
+        delivery: Box<Delivery>,
+    },
+    /// The number of receiving sessions `account` has on core `core` changed.
+    Receivers {
+        /// The SP.
+        account: AccountId,
+        /// The core.
+        core: usize,
+        /// Its receiving sessions there now.
+        count: u32,
+    },
+}
+
+/// A message on its way to a connector.
+#[derive(Debug)]
+pub struct Outbound {
+    /// The connector (index in the snapshot).
+    pub connector: usize,
+    /// The submit and its token.
+    pub message: Message,
+    /// What the connector's core keeps until the SMSC answers.
+    pub meta: Meta,
+    /// Where the SP waits for its answer.
+    pub reply: Reply,
+}
+
+/// What a submitted message needs once the SMSC has answered.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The id the SP got.
+    pub sp_message_id: u64,
+    /// The SP.
+    pub account: AccountId,
+    /// The SP's registered_delivery.
+    pub registered_delivery: u8,
+    /// For a failure receipt: the SP's source and destination (ton, npi, address).
+    pub source: (u8, u8, Vec<u8>),
+    /// See `source`.
+    pub destination: (u8, u8, Vec<u8>),
+}
+
+/// Names an SP request waiting for its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    /// The SP's core.
+    pub core: usize,
+    /// The SP session there.
+    pub sp: SpKey,
+    /// The request's sequence_number.
+    pub sequence_number: u32,
+    /// What kind of response it needs.
+    pub command: CommandId,
+    /// Our id for it.
+    pub message_id: u64,
+}
+
+/// A receipt as an SMSC sent it, kept while it travels to its shard.
+#[derive(Debug, Clone)]
+pub struct UpstreamReceipt {
+    /// The deliver_sm's source (the handset).
+    pub source: (u8, u8, Vec<u8>),
+    /// Its destination (the SP's sender id).
+    pub destination: (u8, u8, Vec<u8>),
+    /// What it says.
+    pub facts: crate::receipts::ReceiptFacts,
+}
+
+/// A deliver_sm for an SP (a rewritten receipt or an MO).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The body to send.
+    pub deliver_sm: DeliverSm<Vec<u8>>,
+}
+
+/// An SP session's slot and generation on its core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpKey {
+    index: u32,
+    generation: u32,
+}
+
+struct Sp {
+    conn: ConnId,
+    generation: u32,
+    session: Session,
+    peer: SocketAddr,
+    permit: Option<BindPermit>,
+    account: Option<AccountId>,
+    receives: bool,
+    version: u8,
+    rx: Vec<u8>,
+    scheduled: Option<u64>,
+    closing: bool,
+}
+
+struct Bind {
+    conn: Option<ConnId>,
+    rx: Vec<u8>,
+    bound: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Sp(u32),
+    Bind(usize, BindIndex),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimerKey {
+    Sp(u32, u32),
+    Tables,
+}
+
+/// A response held by a delayed-response policy, with its message.
+struct Held {
+    at_ms: u64,
+    outbound: Box<Outbound>,
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        self.at_ms == other.at_ms
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Held) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, other: &Held) -> std::cmp::Ordering {
+        self.at_ms.cmp(&other.at_ms)
+    }
+}
+
+/// Tags of the listeners handed to the driver.
+pub const TAG_SMPP: u32 = 1;
+
+/// One core.
+pub struct Core {
+    id: usize,
+    snap: Arc<Snapshot>,
+    driver: Option<Box<dyn Driver>>,
+    mesh: CoreEnd<Hop>,
+    epoch: Instant,
+    now_ms: u64,
+    frame_limits: FrameLimits,
+    conns: HashMap<ConnId, Owner>,
+    sps: Vec<Option<Sp>>,
+    sp_free: Vec<u32>,
+    sp_generation: u32,
+    sp_count: usize,
+    connectors: Vec<Connector>,
+    binds: Vec<Vec<Bind>>,
+    flows: Vec<AccountFlow>,
+    ids: MessageIdGenerator,
+    /// Messages in a local connector, by token, until the SMSC answers.
+    inflight: HashMap<u64, Meta>,
+    correlator: Correlator,
+    early_addresses: HashMap<(u16, IdKey), UpstreamReceipt>,
+    pending: PendingQueue<Delivery>,
+    /// Deliveries on an SP session, by request token.
+    delivering: HashMap<u64, DeliveryId>,
+    delivery_token: u64,
+    /// `[account][core]`: receiving sessions.
+    receivers: Vec<Vec<u32>>,
+    outbox: VecDeque<(usize, Hop)>,
+    held: BinaryHeap<Reverse<Held>>,
+    wheel: TimerWheel<TimerKey>,
+    fired: Vec<TimerKey>,
+    dirty: Vec<ConnId>,
+    closing: Vec<ConnId>,
+    stop: Arc<AtomicBool>,
+    stopping_since: Option<u64>,
+    /// When the connectors next have timer work (see [`Connector::poll_timeout`]).
+    connectors_deadline: u64,
+    /// What this core has done.
+    pub counters: Counters,
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn address_of(ton: u8, npi: u8, address: &[u8]) -> (u8, u8, Vec<u8>) {
+    (ton, npi, address.to_vec())
+}
+
+impl Core {
+    /// Core `id` of the snapshot's cores, on `driver`, with its mesh end. `stop` ends the loop
+    /// gracefully.
+    pub fn new(
+        id: usize,
+        snap: Arc<Snapshot>,
+        driver: Box<dyn Driver>,
+        mesh: CoreEnd<Hop>,
+        stop: Arc<AtomicBool>,
+    ) -> Core {
+        let epoch = Instant::now();
+        let config = &snap.config;
+        let cores = snap.core_count;
+        let connectors = config
+            .connectors
+            .iter()
+            .enumerate()
+            .map(|(index, connector)| {
+                let settings = ConnectorSettings::from_config(config, connector, cores, id);
+                Connector::new(settings, (id as u64) << 32 | index as u64, 0)
+            })
+            .collect::<Vec<_>>();
+        let binds = connectors
+            .iter()
+            .map(|connector| {
+                (0..connector.bind_count())
+                    .map(|_| Bind {
+                        conn: None,
+                        rx: Vec::new(),
+                        bound: false,
+                    })
+                    .collect()
+            })
+            .collect();
+        let flows = snap
+            .account_info
+            .iter()
+            .map(|info| AccountFlow::new(CoreShare::even(u64::from(info.tps), cores, id), 0))
+            .collect();
+        let pdu_size_max = config.limits.pdu_size_max;
+        let frame_limits = FrameLimits {
+            size_max: pdu_size_max,
+            ..FrameLimits::SMPP
+        };
+        let receipt_queue =
+            config.limits.receipt_queue_max as usize + config.limits.mo_queue_max as usize;
+        let per_core = (receipt_queue / cores).max(1);
+        let accounts = snap.account_info.len();
+        let node_id = config.node.id;
+        Core {
+            id,
+            driver: Some(driver),
+            mesh,
+            epoch,
+            now_ms: 0,
+            frame_limits,
+            conns: HashMap::new(),
+            sps: Vec::new(),
+            sp_free: Vec::new(),
+            sp_generation: 0,
+            sp_count: 0,
+            connectors,
+            binds,
+            flows,
+            ids: MessageIdGenerator::new(node_id, u8::try_from(id).unwrap_or(u8::MAX)),
+            inflight: HashMap::new(),
+            correlator: Correlator::new(CorrelatorLimits::default(), Vec::new()),
+            early_addresses: HashMap::new(),
+            pending: PendingQueue::new(PendingLimits::for_total(per_core)),
+            delivering: HashMap::new(),
+            delivery_token: 1,
+            receivers: vec![vec![0; cores]; accounts],
+            outbox: VecDeque::new(),
+            held: BinaryHeap::new(),
+            wheel: TimerWheel::new(0),
+            fired: Vec::new(),
+            dirty: Vec::new(),
+            closing: Vec::new(),
+            stop,
+            stopping_since: None,
+            connectors_deadline: 0,
+            counters: Counters::default(),
+            snap,
+        }
+    }
+
+    /// Starts accepting on `listener` (tag [`TAG_SMPP`]).
+    pub fn add_listener(&mut self, listener: std::net::TcpListener) -> std::io::Result<()> {
+        match self.driver.as_mut() {
+            Some(driver) => driver.add_listener(listener, TAG_SMPP),
+            None => Ok(()),
+        }
+    }
+
+    fn clock(&mut self) -> u64 {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.now_ms = self.now_ms.max(now);
+        self.now_ms
+    }
+
+    /// Runs until the stop flag is set and the graceful drain is over.
+    pub fn run(mut self) -> Counters {
+        self.wheel.schedule(1_000, TimerKey::Tables);
+        loop {
+            let now = self.clock();
+            self.drain_mesh(now);
+            self.flush_outbox();
+            self.fire_timers(now);
+            self.release_held(now);
+            self.service_connectors(now);
+            self.deliver_pending(now);
+            self.flush_all();
+            if self.stop.load(Ordering::Relaxed) && self.shutdown_step(now) {
+                break;
+            }
+            let busy = !self.outbox.is_empty() || self.mesh.has_incoming();
+            let timeout = if busy {
+                Duration::ZERO
+            } else {
+                let next = self
+                    .next_deadline()
+                    .map_or(1_000, |at| at.saturating_sub(now).min(1_000));
+                Duration::from_millis(next.max(if self.stopping_since.is_some() { 0 } else { 0 }))
+            };
+            let sleeping = !timeout.is_zero() && self.mesh.prepare_to_sleep();
+            let timeout = if timeout.is_zero() || sleeping {
+                timeout
+            } else {
+                Duration::ZERO
+            };
+            let Some(mut driver) = self.driver.take() else {
+                break;
+            };
+            let now = self.clock();
+            let result = driver.poll(Some(timeout), &mut |event| self.on_io(event, now));
+            self.driver = Some(driver);
+            if sleeping {
+                self.mesh.woken();
+            }
+            if let Err(error) = result {
+                eprintln!("smsgw: core {}: poll failed: {error}", self.id);
+                break;
+            }
+            self.apply_closes();
+        }
+        if let Some(mut driver) = self.driver.take() {
+            driver.close_listeners();
+            for (conn, _) in std::mem::take(&mut self.conns) {
+                driver.close(conn);
+            }
+        }
+        self.counters
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        let mut next = Some(self.connectors_deadline);
+        if let Some(at) = self.wheel.next_deadline() {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+        if let Some(Reverse(held)) = self.held.peek() {
+            next = Some(next.map_or(held.at_ms, |n| n.min(held.at_ms)));
+        }
+        next
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /// One step of the graceful stop; true when the core may exit.
+    fn shutdown_step(&mut self, now: u64) -> bool {
+        let since = match self.stopping_since {
+            Some(since) => since,
+            None => {
+                self.stopping_since = Some(now);
+                if let Some(driver) = self.driver.as_mut() {
+                    driver.close_listeners();
+                }
+                for index in 0..self.sps.len() {
+                    if let Some(sp) = self.sps[index].as_mut()
+                        && sp.session.is_bound()
+                        && sp.session.unbind(now).is_ok()
+                    {
+                        let conn = sp.conn;
+                        self.dirty.push(conn);
+                    }
+                }
+                now
+            }
+        };
+        let drained = self
+            .connectors
+            .iter()
+            .all(|c| c.queue_len() == 0 && c.in_flight_count() == 0)
+            && self.held.is_empty()
+            && self.outbox.is_empty();
+        let sps_gone = self.sp_count == 0;
+        (drained && sps_gone) || now.saturating_sub(since) >= SHUTDOWN_GRACE_MS
+    }
+
+    // ---------------------------------------------------------------- I/O events
+
+    fn on_io(&mut self, event: IoEvent<'_>, now: u64) {
+        match event {
+            IoEvent::Accepted { conn, peer, .. } => self.on_accept(conn, peer, now),
+            IoEvent::Connected { conn } => {
+                if let Some(&Owner::Bind(c, b)) = self.conns.get(&conn) {
+                    self.connectors[c].handle_connected(b, now);
+                    self.dirty.push(conn);
+                    self.drain_connector_events(c, now);
+                }
+            }
+            IoEvent::ConnectFailed { conn, error } => {
+                if let Some(Owner::Bind(c, b)) = self.conns.remove(&conn) {
+                    self.counters.connect_failures += 1;
+                    if self.counters.connect_failures.is_power_of_two() {
+                        eprintln!(
+                            "smsgw: core {}: connector {} bind {b}: connect failed: {error}",
+                            self.id, self.snap.connectors[c].name
+                        );
+                    }
+                    self.binds[c][b].conn = None;
+                    self.connectors[c].handle_disconnected(b, now);
+                    self.drain_connector_events(c, now);
+                }
+            }
+            IoEvent::Received { conn, data } => match self.conns.get(&conn).copied() {
+                Some(Owner::Sp(index)) => self.on_sp_bytes(index, data, now),
+                Some(Owner::Bind(c, b)) => self.on_bind_bytes(c, b, data, now),
+                None => {}
+            },
+            IoEvent::Writable { conn } => self.dirty.push(conn),
+            IoEvent::Closed { conn, error } => {
+                let _ = error;
+                match self.conns.remove(&conn) {
+                    Some(Owner::Sp(index)) => self.sp_gone(index, now),
+                    Some(Owner::Bind(c, b)) => self.bind_gone(c, b, now),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn apply_closes(&mut self) {
+        if self.closing.is_empty() {
+            return;
+        }
+        let closing = std::mem::take(&mut self.closing);
+        let now = self.now_ms;
+        for conn in closing {
+            // Last bytes first (bind refusals, unbind_resp, generic_nack).
+            self.flush_conn(conn);
+            if let Some(driver) = self.driver.as_mut() {
+                driver.close(conn);
+            }
+            match self.conns.remove(&conn) {
+                Some(Owner::Sp(index)) => self.sp_gone(index, now),
+                Some(Owner::Bind(c, b)) => self.bind_gone(c, b, now),
+                None => {}
+            }
+        }
+    }
+
+    fn flush_all(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        for conn in &dirty {
+            self.flush_conn(*conn);
+        }
+        self.dirty = dirty;
+        self.dirty.clear();
+        if !self.closing.is_empty() {
+            self.apply_closes();
+        }
+    }
+
+    fn flush_conn(&mut self, conn: ConnId) {
+        let Some(driver) = self.driver.as_mut() else {
+            return;
+        };
+        match self.conns.get(&conn) {
+            Some(Owner::Sp(index)) => {
+                if let Some(sp) = self.sps[*index as usize].as_mut() {
+                    let pending = sp.session.poll_transmit();
+                    if !pending.is_empty() {
+                        let taken = driver.send(conn, pending);
+                        sp.session.advance_transmit(taken);
+                    }
+                }
+            }
+            Some(Owner::Bind(c, b)) => {
+                let (c, b) = (*c, *b);
+                let pending = self.connectors[c].poll_transmit(b);
+                if !pending.is_empty() {
+                    let taken = driver.send(conn, pending);
+                    self.connectors[c].advance_transmit(b, taken);
+                }
+            }
+            None => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- SP sessions
+
+    fn on_accept(&mut self, conn: ConnId, peer: SocketAddr, now: u64) {
+        let sessions_max = self.snap.config.limits.sessions_max as usize;
+        if self.sp_count >= sessions_max.div_ceil(self.snap.core_count) {
+            self.counters.sessions_refused += 1;
+            if let Some(driver) = self.driver.as_mut() {
+                driver.close(conn);
+            }
+            return;
+        }
+        let limits = &self.snap.config.limits;
+        let config = smsgw_shared::smpp::session::SessionConfig {
+            window_max: 64,
+            peer_window_max: 64,
+            response_timeout_ms: u64::from(limits.response_timeout_ms),
+            enquire_link_interval_ms: u64::from(limits.enquire_link_s) * 1000,
+            idle_timeout_ms: u64::from(limits.idle_timeout_s) * 1000,
+            bind_timeout_ms: u64::from(limits.bind_timeout_ms),
+            transmit_size_max: limits.transmit_size_max as usize,
+        };
+        let session = Session::new_smsc(config, INTERFACE_VERSION_34, now);
+        self.sp_generation = self.sp_generation.wrapping_add(1);
+        let sp = Sp {
+            conn,
+            generation: self.sp_generation,
+            session,
+            peer,
+            permit: None,
+            account: None,
+            receives: false,
+            version: INTERFACE_VERSION_34,
+            rx: Vec::new(),
+            scheduled: None,
+            closing: false,
+        };
+        let index = match self.sp_free.pop() {
+            Some(index) => {
+                self.sps[index as usize] = Some(sp);
+                index
+            }
+            None => {
+                self.sps.push(Some(sp));
+                u32::try_from(self.sps.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.sp_count += 1;
+        self.counters.sessions_accepted += 1;
+        self.conns.insert(conn, Owner::Sp(index));
+        self.schedule_sp(index);
+    }
+
+    fn schedule_sp(&mut self, index: u32) {
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return;
+        };
+        let Some(deadline) = sp.session.poll_timeout() else {
+            return;
+        };
+        if sp.scheduled.is_none_or(|at| deadline < at) {
+            sp.scheduled = Some(deadline);
+            let generation = sp.generation;
+            self.wheel
+                .schedule(deadline, TimerKey::Sp(index, generation));
+        }
+    }
+
+    fn sp_key(&self, index: u32) -> SpKey {
+        SpKey {
+            index,
+            generation: self.sps[index as usize]
+                .as_ref()
+                .map_or(0, |sp| sp.generation),
+        }
+    }
+
+    fn on_sp_bytes(&mut self, index: u32, data: &[u8], now: u64) {
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return;
+        };
+        let mut rx = std::mem::take(&mut sp.rx);
+        let consumed;
+        let broken;
+        if rx.is_empty() {
+            (consumed, broken) = self.sp_frames(index, data, now);
+            if !broken && consumed < data.len() {
+                rx.extend_from_slice(&data[consumed..]);
+            }
+        } else {
+            rx.extend_from_slice(data);
+            (consumed, broken) = self.sp_frames(index, &rx, now);
+            rx.drain(..consumed);
+        }
+        if broken {
+            rx.clear();
+        }
+        if let Some(sp) = self.sps[index as usize].as_mut() {
+            sp.rx = rx;
+        }
+        self.after_sp(index);
+    }
+
+    /// Hands every whole frame of `data` to the session; returns bytes consumed and whether
+    /// the framing broke (the session then answered and closed).
+    fn sp_frames(&mut self, index: u32, data: &[u8], now: u64) -> (usize, bool) {
+        let mut frames = Frames::new(data, self.frame_limits);
+        let mut broken = false;
+        while let Some(frame) = frames.next() {
+            match frame {
+                Ok(frame) => self.sp_frame(index, frame, now),
+                Err(_) => {
+                    broken = true;
+                    let rest = frames.remainder();
+                    self.sp_frame(index, rest, now);
+                    break;
+                }
+            }
+            if self.sps[index as usize]
+                .as_ref()
+                .is_none_or(|sp| sp.session.is_closed())
+            {
+                return (data.len(), true);
+            }
+        }
+        (frames.consumed(), broken)
+    }
+
+    fn after_sp(&mut self, index: u32) {
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return;
+        };
+        let conn = sp.conn;
+        self.dirty.push(conn);
+        if sp.session.is_closed() && !sp.closing {
+            sp.closing = true;
+            self.closing.push(conn);
+        } else {
+            self.schedule_sp(index);
+        }
+    }
+
+    fn sp_frame(&mut self, index: u32, frame: &[u8], now: u64) {
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return;
+        };
+        let Some(event) = sp.session.handle_frame(frame, now) else {
+            return;
+        };
+        match event {
+            Event::BindRequest { mode, bind, .. } => {
+                let system_id = String::from_utf8_lossy(bind.system_id).into_owned();
+                let admit_mode = match mode {
+                    smsgw_shared::smpp::session::BindMode::Transmitter => AdmitMode::Transmitter,
+                    smsgw_shared::smpp::session::BindMode::Receiver => AdmitMode::Receiver,
+                    smsgw_shared::smpp::session::BindMode::Transceiver => AdmitMode::Transceiver,
+                };
+                let ip: IpAddr = sp.peer.ip();
+                match self
+                    .snap
+                    .accounts
+                    .admit(&system_id, bind.password, ip, admit_mode)
+                {
+                    Ok(permit) => {
+                        if sp.session.accept_bind(GATEWAY_SYSTEM_ID).is_err() {
+                            self.snap.accounts.release(permit);
+                            return;
+                        }
+                        let account = permit.account();
+                        sp.account = Some(account);
+                        sp.permit = Some(permit);
+                        sp.version = bind.interface_version;
+                        sp.receives = mode.can_receive();
+                        self.counters.binds_accepted += 1;
+                        if sp.receives {
+                            self.receivers_changed(account, 1);
+                        }
+                    }
+                    Err(refusal) => {
+                        self.counters.binds_refused += 1;
+                        eprintln!(
+                            "smsgw: bind refused: system_id {system_id:?} from {ip}: {refusal} \
+                             (status {:#06x})",
+                            refusal.status().0
+                        );
+                        let _ = sp.session.reject_bind(refusal.status());
+                    }
+                }
+            }
+            Event::Request(pdu) => self.sp_request(index, pdu, now),
+            Event::Response { request, pdu } => {
+                if let Some(delivery) = self.delivering.remove(&request.token) {
+                    if pdu.command_status.is_ok() {
+                        self.pending.handle_delivered(delivery);
+                        self.counters.delivered_to_sp += 1;
+                    } else {
+                        self.delivery_failed(delivery, now);
+                    }
+                }
+            }
+            Event::MalformedResponse { request, .. } => {
+                if let Some(delivery) = self.delivering.remove(&request.token) {
+                    self.delivery_failed(delivery, now);
+                }
+            }
+            Event::Refused { .. } => self.counters.sp_refused_pdus += 1,
+            Event::UnexpectedResponse { .. } | Event::Bound { .. } | Event::Closed(_) => {}
+        }
+    }
+
+    fn delivery_failed(&mut self, delivery: DeliveryId, now: u64) {
+        if let Some(dropped) = self.pending.handle_failed(delivery, now) {
+            self.counters.deliveries_dropped += 1;
+            eprintln!(
+                "smsgw: core {}: delivery to account {} dropped after {} attempts",
+                self.id, dropped.account.0, dropped.attempt_count
+            );
+        }
+    }
+
+    fn respond(
+        &mut self,
+        index: u32,
+        sequence_number: u32,
+        status: CommandStatus,
+        body: Body<&[u8]>,
+    ) {
+        if let Some(sp) = self.sps[index as usize].as_mut() {
+            let _ = sp.session.respond(sequence_number, status, body);
+        }
+    }
+
+    fn sp_request(&mut self, index: u32, pdu: Pdu<&[u8]>, now: u64) {
+        let sequence_number = pdu.sequence_number;
+        match pdu.body {
+            Body::SubmitSm(submit) => {
+                self.submit(index, sequence_number, CommandId::submit_sm, submit, now);
+            }
+            Body::DataSm(data) => {
+                let submit = SubmitSm {
+                    service_type: data.service_type,
+                    source_addr_ton: data.source_addr_ton,
+                    source_addr_npi: data.source_addr_npi,
+                    source_addr: data.source_addr,
+                    dest_addr_ton: data.dest_addr_ton,
+                    dest_addr_npi: data.dest_addr_npi,
+                    destination_addr: data.destination_addr,
+                    esm_class: data.esm_class,
+                    protocol_id: 0,
+                    priority_flag: 0,
+                    schedule_delivery_time: &[][..],
+                    validity_period: &[][..],
+                    registered_delivery: data.registered_delivery,
+                    replace_if_present_flag: 0,
+                    data_coding: data.data_coding,
+                    sm_default_msg_id: 0,
+                    short_message: &[][..],
+                    tlvs: data.tlvs,
+                };
+                self.submit(index, sequence_number, CommandId::data_sm, submit, now);
+            }
+            Body::SubmitMulti(_) => {
+                // submit_multi fans out per destination; not yet supported end to end.
+                self.respond(
+                    index,
+                    sequence_number,
+                    CommandStatus::ESME_RINVCMDID,
+                    Body::SubmitMultiResp(Default::default()),
+                );
+            }
+            Body::QuerySm(_) => self.respond(
+                index,
+                sequence_number,
+                CommandStatus::ESME_RQUERYFAIL,
+                Body::QuerySmResp(Default::default()),
+            ),
+            Body::CancelSm(_) => self.respond(
+                index,
+                sequence_number,
+                CommandStatus::ESME_RCANCELFAIL,
+                Body::CancelSmResp,
+            ),
+            Body::ReplaceSm(_) => self.respond(
+                index,
+                sequence_number,
+                CommandStatus::ESME_RREPLACEFAIL,
+                Body::ReplaceSmResp,
+            ),
+            Body::DeliverSm(_) => self.respond(
+                index,
+                sequence_number,
+                CommandStatus::ESME_RINVCMDID,
+                Body::DeliverSmResp(MessageIdResp::default()),
+            ),
+            _ => {}
+        }
+    }
+
+    fn respond_submit(
+        &mut self,
+        index: u32,
+        sequence_number: u32,
+        command: CommandId,
+        status: CommandStatus,
+        message_id: Option<u64>,
+        load: Option<Load>,
+    ) {
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return;
+        };
+        let text;
+        let id: &[u8] = match (message_id, sp.account) {
+            (Some(id), Some(account)) if status.is_ok() => {
+                let format = self.snap.account_info[account.0 as usize].message_id_format;
+                text = MessageId::from_u64(id).render(format);
+                text.as_bytes()
+            }
+            _ => &[],
+        };
+        let mut tlvs = Tlvs::new();
+        if sp.version >= INTERFACE_VERSION_50
+            && let Some(load) = load
+        {
+            let _ = tlvs.push_u8(tag::congestion_state, congestion_state(&load));
+        }
+        let resp = MessageIdResp {
+            message_id: id,
+            tlvs: Tlvs::parse(tlvs.raw(), 0).unwrap_or_default(),
+        };
+        let body = if command == CommandId::data_sm {
+            Body::DataSmResp(resp)
+        } else {
+            Body::SubmitSmResp(resp)
+        };
+        let _ = sp.session.respond(sequence_number, status, body);
+        if status.is_ok() {
+            self.counters.submits_accepted += 1;
+        } else {
+            self.counters.submits_refused += 1;
+        }
+    }
+
+    fn connector_load(&self, connector: usize) -> Load {
+        let local = &self.connectors[connector];
+        let queue_max = self.snap.config.limits.connector_queue_max as usize;
+        let window = self.snap.config.connectors[connector].window as usize;
+        Load {
+            queue_len: local.queue_len(),
+            queue_max: queue_max.max(1),
+            window_used: local.in_flight_count(),
+            window_max: (window * local.bind_count()).max(1),
+        }
+    }
+
+    fn submit(
+        &mut self,
+        index: u32,
+        sequence_number: u32,
+        command: CommandId,
+        submit: SubmitSm<&[u8]>,
+        now: u64,
+    ) {
+        let Some(account) = self.sps[index as usize].as_ref().and_then(|sp| sp.account) else {
+            return;
+        };
+        // Route first: the load that flow control weighs is the chosen connector's.
+        let routes = Arc::clone(&self.snap.routes);
+        let seed = self.counters.submits_accepted;
+        let snap = Arc::clone(&self.snap);
+        let route_account = RouteAccountId(account.0);
+        let selection = routes
+            .select(route_account, submit.destination_addr, seed, |c| {
+                snap.connectors[c.index()].is_available()
+            })
+            .or_else(|_| {
+                // Every connector down: queue on the first with room; it sends on reconnect.
+                routes.select(route_account, submit.destination_addr, seed, |c| {
+                    snap.connectors[c.index()].has_room()
+                })
+            });
+        let connector = match selection {
+            Ok(selection) => selection.connector.index(),
+            Err(error) => {
+                self.counters.no_route += 1;
+                let status = routes.status(&error);
+                self.respond_submit(index, sequence_number, command, status, None, None);
+                return;
+            }
+        };
+        let load = self.connector_load(connector);
+        let admission = self.flows[account.0 as usize].admit(
+            now,
+            submit.source_addr,
+            submit.destination_addr,
+            &load,
+        );
+        let held_until = match admission {
+            Admission::Admit => None,
+            Admission::Hold { respond_at_ms } => Some(respond_at_ms),
+            Admission::Throttle | Admission::QueueFull => {
+                self.respond_submit(
+                    index,
+                    sequence_number,
+                    command,
+                    admission.status(),
+                    None,
+                    Some(load),
+                );
+                return;
+            }
+        };
+        let id = self.ids.next(unix_ms()).to_u64();
+        let meta = Meta {
+            sp_message_id: id,
+            account,
+            registered_delivery: submit.registered_delivery,
+            source: address_of(
+                submit.source_addr_ton,
+                submit.source_addr_npi,
+                submit.source_addr,
+            ),
+            destination: address_of(
+                submit.dest_addr_ton,
+                submit.dest_addr_npi,
+                submit.destination_addr,
+            ),
+        };
+        let Body::SubmitSm(owned) = Pdu::new(0, Body::SubmitSm(submit)).into_owned().body else {
+            unreachable!("built as submit_sm");
+        };
+        let outbound = Box::new(Outbound {
+            connector,
+            message: Message {
+                token: id,
+                submit_sm: owned,
+            },
+            meta,
+            reply: Reply {
+                core: self.id,
+                sp: self.sp_key(index),
+                sequence_number,
+                command,
+                message_id: id,
+            },
+        });
+        match held_until {
+            Some(at_ms) => self.held.push(Reverse(Held { at_ms, outbound })),
+            None => self.forward(outbound, now),
+        }
+    }
+
+    /// Queues a message on its connector (here or on a home core) or answers the SP why not.
+    fn forward(&mut self, outbound: Box<Outbound>, now: u64) {
+        let connector = outbound.connector;
+        if self.connectors[connector].bind_count() > 0 {
+            let reply = outbound.reply;
+            let status = self.enqueue_local(outbound, now);
+            self.answer(reply, status);
+            return;
+        }
+        let homes = &self.snap.connectors[connector].home_cores;
+        if homes.is_empty() {
+            let reply = outbound.reply;
+            self.answer(reply, CommandStatus::ESME_RSYSERR);
+            return;
+        }
+        let target = homes[(outbound.message.token as usize) % homes.len()];
+        if let Err(crate::mesh::Full(hop)) = self.mesh.send(target, Hop::Submit(outbound)) {
+            self.counters.mesh_full += 1;
+            if let Hop::Submit(outbound) = hop {
+                self.answer(outbound.reply, CommandStatus::ESME_RTHROTTLED);
+            }
+        }
+    }
+
+    fn enqueue_local(&mut self, outbound: Box<Outbound>, now: u64) -> CommandStatus {
+        let Outbound {
+            connector,
+            message,
+            meta,
+            ..
+        } = *outbound;
+        let token = message.token;
+        match self.connectors[connector].enqueue(message) {
+            Ok(()) => {
+                self.inflight.insert(token, meta);
+                self.connectors[connector].pump(now);
+                self.drain_connector_events(connector, now);
+                self.mark_binds_dirty(connector);
+                self.update_full(connector);
+                CommandStatus::ESME_ROK
+            }
+            Err(_) => {
+                self.snap.connectors[connector]
+                    .full
+                    .store(true, Ordering::Relaxed);
+                self.counters.queue_full += 1;
+                CommandStatus::ESME_RMSGQFUL
+            }
+        }
+    }
+
+    fn update_full(&self, connector: usize) {
+        let full = self.connectors[connector].queue_len()
+            >= self.snap.config.limits.connector_queue_max as usize;
+        let flag = &self.snap.connectors[connector].full;
+        if flag.load(Ordering::Relaxed) != full {
+            flag.store(full, Ordering::Relaxed);
+        }
+    }
+
+    /// Answers an SP request, on this core or over the mesh.
+    fn answer(&mut self, reply: Reply, status: CommandStatus) {
+        if reply.core != self.id {
+            self.send_hop(reply.core, Hop::Queued { reply, status });
+            return;
+        }
+        let index = reply.sp.index;
+        let Some(sp) = self.sps.get(index as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        if sp.generation != reply.sp.generation {
+            return;
+        }
+        let load = None;
+        self.respond_submit(
+            index,
+            reply.sequence_number,
+            reply.command,
+            status,
+            Some(reply.message_id),
+            load,
+        );
+        if let Some(sp) = self.sps[index as usize].as_ref() {
+            self.dirty.push(sp.conn);
+        }
+    }
+
+    fn release_held(&mut self, now: u64) {
+        while let Some(Reverse(held)) = self.held.peek() {
+            if held.at_ms > now {
+                break;
+            }
+            let Some(Reverse(held)) = self.held.pop() else {
+                break;
+            };
+            self.forward(held.outbound, now);
+        }
+    }
+
+    fn sp_gone(&mut self, index: u32, now: u64) {
+        let Some(mut sp) = self.sps[index as usize].take() else {
+            return;
+        };
+        self.sp_free.push(index);
+        self.sp_count -= 1;
+        if let Some(permit) = sp.permit.take() {
+            self.snap.accounts.release(permit);
+        }
+        if sp.receives
+            && let Some(account) = sp.account
+        {
+            self.receivers_changed(account, -1);
+        }
+        for outstanding in sp.session.drain_outstanding() {
+            if let Some(delivery) = self.delivering.remove(&outstanding.token) {
+                self.delivery_failed(delivery, now);
+            }
+        }
+        self.counters.sessions_closed += 1;
+    }
+
+    fn receivers_changed(&mut self, account: AccountId, delta: i32) {
+        let Some(row) = self.receivers.get_mut(account.0 as usize) else {
+            return;
+        };
+        let count = &mut row[self.id];
+        *count = count.saturating_add_signed(delta);
+        let count = *count;
+        for core in 0..self.snap.core_count {
+            if core != self.id {
+                self.send_hop(
+                    core,
+                    Hop::Receivers {
+                        account,
+                        core: self.id,
+                        count,
+                    },
+                );
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- connectors
+
+    fn service_connectors(&mut self, now: u64) {
+        if now >= self.connectors_deadline {
+            for c in 0..self.connectors.len() {
+                self.connectors[c].handle_timeout(now);
+                self.drain_connector_events(c, now);
+            }
+        }
+        for c in 0..self.connectors.len() {
+            while let Some(bind) = self.connectors[c].poll_connect(now) {
+                let address = self.snap.connectors[c].address;
+                let Some(driver) = self.driver.as_mut() else {
+                    return;
+                };
+                match driver.connect(address) {
+                    Ok(conn) => {
+                        self.conns.insert(conn, Owner::Bind(c, bind));
+                        self.binds[c][bind].conn = Some(conn);
+                        self.binds[c][bind].rx.clear();
+                    }
+                    Err(error) => {
+                        eprintln!(
+                            "smsgw: core {}: connector {}: connect: {error}",
+                            self.id, self.snap.connectors[c].name
+                        );
+                        self.connectors[c].handle_disconnected(bind, now);
+                    }
+                }
+            }
+            self.connectors[c].pump(now);
+            self.drain_connector_events(c, now);
+            self.mark_binds_dirty(c);
+            self.update_full(c);
+        }
+        self.connectors_deadline = self
+            .connectors
+            .iter()
+            .filter_map(|c| c.poll_timeout(now))
+            .min()
+            .unwrap_or(now + 1_000)
+            .max(now + 1);
+    }
+
+    fn mark_binds_dirty(&mut self, c: usize) {
+        for (b, bind) in self.binds[c].iter().enumerate() {
+            if let Some(conn) = bind.conn
+                && !self.connectors[c].poll_transmit(b).is_empty()
+            {
+                self.dirty.push(conn);
+            }
+        }
+    }
+
+    fn on_bind_bytes(&mut self, c: usize, b: BindIndex, data: &[u8], now: u64) {
+        let mut rx = std::mem::take(&mut self.binds[c][b].rx);
+        let source: &[u8] = if rx.is_empty() {
+            data
+        } else {
+            rx.extend_from_slice(data);
+            &rx
+        };
+        let mut frames = Frames::new(source, FrameLimits::SMPP);
+        let mut broken = false;
+        while let Some(frame) = frames.next() {
+            match frame {
+                Ok(frame) => self.connectors[c].handle_frame(b, frame, now),
+                Err(_) => {
+                    broken = true;
+                    self.connectors[c].handle_frame(b, frames.remainder(), now);
+                    break;
+                }
+            }
+        }
+        let consumed = frames.consumed();
+        let mut rest = if broken || consumed >= source.len() {
+            Vec::new()
+        } else {
+            source[consumed..].to_vec()
+        };
+        if !rx.is_empty() {
+            rx.clear();
+            std::mem::swap(&mut rx, &mut rest);
+            rx.clear();
+            rx.extend_from_slice(&rest);
+        }
+        let rx = if rx.is_empty() { rest } else { rx };
+        if self.binds[c][b].conn.is_some() {
+            self.binds[c][b].rx = rx;
+        }
+        self.connectors[c].pump(now);
+        self.drain_connector_events(c, now);
+        self.mark_binds_dirty(c);
+        self.update_full(c);
+    }
+
+    fn bind_gone(&mut self, c: usize, b: BindIndex, now: u64) {
+        let bind = &mut self.binds[c][b];
+        if bind.conn.take().is_none() {
+            return;
+        }
+        bind.rx.clear();
+        if std::mem::replace(&mut bind.bound, false) {
+            self.snap.connectors[c]
+                .bound
+                .fetch_sub(1, Ordering::Relaxed);
+        }
+        if !matches!(
+            self.connectors[c].bind_state(b),
+            BindState::Disconnected { .. }
+        ) {
+            self.connectors[c].handle_disconnected(b, now);
+        }
+        self.drain_connector_events(c, now);
+    }
+
+    fn drain_connector_events(&mut self, c: usize, now: u64) {
+        while let Some(event) = self.connectors[c].poll_event() {
+            match event {
+                ConnectorEvent::Accepted { token, message_id } => {
+                    self.on_accepted(c, token, &message_id, now);
+                }
+                ConnectorEvent::Rejected { token, status } => {
+                    self.counters.upstream_rejected += 1;
+                    if let Some(meta) = self.inflight.remove(&token) {
+                        self.failure_receipt(meta, status, now);
+                    }
+                }
+                ConnectorEvent::Uncertain { token } => {
+                    self.counters.upstream_uncertain += 1;
+                    self.inflight.remove(&token);
+                }
+                ConnectorEvent::Delivery { request, pdu } => {
+                    let status = self.on_upstream_delivery(c, pdu, now);
+                    self.connectors[c].respond_delivery(request, status);
+                    let _: DeliveryRequest = request;
+                }
+                ConnectorEvent::Bound { bind } => {
+                    self.binds[c][bind].bound = true;
+                    self.snap.connectors[c]
+                        .bound
+                        .fetch_add(1, Ordering::Relaxed);
+                    eprintln!(
+                        "smsgw: core {}: connector {} bind {bind} bound",
+                        self.id, self.snap.connectors[c].name
+                    );
+                }
+                ConnectorEvent::Closed { bind, reason } => {
+                    if !matches!(reason, CloseReason::Unbound | CloseReason::PeerUnbound) {
+                        eprintln!(
+                            "smsgw: core {}: connector {} bind {bind} closed: {reason:?}",
+                            self.id, self.snap.connectors[c].name
+                        );
+                    }
+                    if let Some(conn) = self.binds[c][bind].conn {
+                        self.closing.push(conn);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_accepted(&mut self, c: usize, token: u64, upstream_id: &[u8], now: u64) {
+        self.counters.upstream_accepted += 1;
+        let Some(meta) = self.inflight.remove(&token) else {
+            return;
+        };
+        let connector = ConnectorId(u16::try_from(c).unwrap_or(u16::MAX));
+        let Ok(text) = std::str::from_utf8(upstream_id) else {
+            self.counters.upstream_id_invalid += 1;
+            return;
+        };
+        let text = text.trim_end_matches('\0');
+        let Ok(key) = self
+            .correlator
+            .key(connector, text, crate::receipts::IdSource::Response)
+        else {
+            self.counters.upstream_id_invalid += 1;
+            return;
+        };
+        let our = OurRef {
+            message_id: meta.sp_message_id,
+            account: meta.account,
+            part_index: 0,
+            parts_total: 1,
+        };
+        let owner = key.shard_index(connector, self.snap.core_count);
+        if owner == self.id {
+            self.record(connector.0, key, our, now);
+        } else {
+            self.send_hop(
+                owner,
+                Hop::Record {
+                    connector: connector.0,
+                    key,
+                    our,
+                },
+            );
+        }
+    }
+
+    fn record(&mut self, connector: u16, key: IdKey, our: OurRef, now: u64) {
+        if let Some(matched) =
+            self.correlator
+                .record_submit_key(ConnectorId(connector), key, our, now)
+        {
+            let receipt = self.early_addresses.remove(&(connector, key));
+            self.emit_receipt(matched, receipt, now);
+        }
+    }
+
+    fn on_upstream_delivery(&mut self, c: usize, pdu: Pdu<Vec<u8>>, now: u64) -> CommandStatus {
+        let deliver = match pdu.body {
+            Body::DeliverSm(deliver) => deliver,
+            Body::DataSm(data) => SubmitSm {
+                service_type: data.service_type,
+                source_addr_ton: data.source_addr_ton,
+                source_addr_npi: data.source_addr_npi,
+                source_addr: data.source_addr,
+                dest_addr_ton: data.dest_addr_ton,
+                dest_addr_npi: data.dest_addr_npi,
+                destination_addr: data.destination_addr,
+                esm_class: data.esm_class,
+                protocol_id: 0,
+                priority_flag: 0,
+                schedule_delivery_time: Vec::new(),
+                validity_period: Vec::new(),
+                registered_delivery: data.registered_delivery,
+                replace_if_present_flag: 0,
+                data_coding: data.data_coding,
+                sm_default_msg_id: 0,
+                short_message: Vec::new(),
+                tlvs: data.tlvs,
+            },
+            _ => return CommandStatus::ESME_RINVCMDID,
+        };
+        match DeliverKind::of(deliver.esm_class) {
+            DeliverKind::Receipt => self.on_upstream_receipt(c, &deliver, now),
+            DeliverKind::Mo => {
+                let Some(account) = self
+                    .snap
+                    .short_codes
+                    .route(std::str::from_utf8(&deliver.destination_addr).unwrap_or(""))
+                else {
+                    self.counters.mo_unrouted += 1;
+                    return CommandStatus::ESME_RINVDSTADR;
+                };
+                self.counters.mo_received += 1;
+                self.queue_delivery(
+                    account,
+                    Delivery {
+                        deliver_sm: deliver,
+                    },
+                    now,
+                )
+            }
+        }
+    }
+
+    fn on_upstream_receipt(
+        &mut self,
+        c: usize,
+        deliver: &DeliverSm<Vec<u8>>,
+        now: u64,
+    ) -> CommandStatus {
+        self.counters.receipts_received += 1;
+        let connector = ConnectorId(u16::try_from(c).unwrap_or(u16::MAX));
+        let tlvs = &deliver.tlvs;
+        let input = match read_receipt(
+            tlvs.receipted_message_id(),
+            tlvs.message_state(),
+            &deliver.short_message,
+        ) {
+            Ok(input) => input,
+            Err(error) => {
+                self.counters.receipts_unmatched += 1;
+                eprintln!("smsgw: core {}: unreadable receipt: {error}", self.id);
+                return CommandStatus::ESME_ROK;
+            }
+        };
+        let Ok(key) = self.correlator.key(connector, input.id, input.id_source) else {
+            self.counters.receipts_unmatched += 1;
+            return CommandStatus::ESME_ROK;
+        };
+        let receipt = UpstreamReceipt {
+            source: address_of(
+                deliver.source_addr_ton,
+                deliver.source_addr_npi,
+                &deliver.source_addr,
+            ),
+            destination: address_of(
+                deliver.dest_addr_ton,
+                deliver.dest_addr_npi,
+                &deliver.destination_addr,
+            ),
+            facts: input.facts,
+        };
+        let owner = key.shard_index(connector, self.snap.core_count);
+        if owner == self.id {
+            return self.match_receipt(connector.0, key, receipt, now);
+        }
+        let hop = Hop::Receipt {
+            connector: connector.0,
+            key,
+            receipt: Box::new(receipt),
+        };
+        match self.mesh.send(owner, hop) {
+            Ok(()) => CommandStatus::ESME_ROK,
+            Err(_) => {
+                self.counters.mesh_full += 1;
+                // The SMSC sends it again later.
+                CommandStatus::ESME_RX_T_APPN
+            }
+        }
+    }
+
+    fn match_receipt(
+        &mut self,
+        connector: u16,
+        key: IdKey,
+        receipt: UpstreamReceipt,
+        now: u64,
+    ) -> CommandStatus {
+        match self
+            .correlator
+            .match_receipt_key(ConnectorId(connector), key, receipt.facts, now)
+        {
+            Match::Matched(matched) => {
+                self.emit_receipt(matched, Some(receipt), now);
+                CommandStatus::ESME_ROK
+            }
+            Match::Buffered => {
+                if self.early_addresses.len() < EARLY_ADDRESSES_MAX {
+                    self.early_addresses.insert((connector, key), receipt);
+                }
+                CommandStatus::ESME_ROK
+            }
+            Match::Unmatched(reason) => {
+                self.counters.receipts_unmatched += 1;
+                reason.deliver_sm_status()
+            }
+        }
+    }
+
+    /// Builds the SP's receipt for a matched part and queues it.
+    fn emit_receipt(&mut self, matched: Matched, upstream: Option<UpstreamReceipt>, now: u64) {
+        self.counters.receipts_matched += 1;
+        let account = matched.our.account;
+        let (source, destination) = match upstream {
+            Some(receipt) => (receipt.source, receipt.destination),
+            None => ((0, 0, Vec::new()), (0, 0, Vec::new())),
+        };
+        let delivery = self.receipt_delivery(
+            account,
+            matched.our.message_id,
+            matched.facts,
+            source,
+            destination,
+        );
+        self.queue_delivery(account, delivery, now);
+    }
+
+    fn receipt_delivery(
+        &self,
+        account: AccountId,
+        message_id: u64,
+        facts: crate::receipts::ReceiptFacts,
+        source: (u8, u8, Vec<u8>),
+        destination: (u8, u8, Vec<u8>),
+    ) -> Delivery {
+        let format = self.snap.account_info[account.0 as usize].message_id_format;
+        let id = MessageId::from_u64(message_id).render(format);
+        let logical = LogicalReceipt {
+            account,
+            message_id,
+            parts_total: 1,
+            delivered_count: u8::from(facts.stat == Stat::DELIVRD),
+            reported_count: 1,
+            complete: facts.is_final(),
+            facts,
+        };
+        let text = receipt_text(id.as_str(), &logical, None);
+        let mut tlvs = Tlvs::new();
+        let _ = tlvs.push_c_octet(tag::receipted_message_id, id.as_bytes());
+        let _ = tlvs.push_u8(tag::message_state, facts.stat.message_state());
+        Delivery {
+            deliver_sm: SubmitSm {
+                service_type: Vec::new(),
+                source_addr_ton: source.0,
+                source_addr_npi: source.1,
+                source_addr: source.2,
+                dest_addr_ton: destination.0,
+                dest_addr_npi: destination.1,
+                destination_addr: destination.2,
+                esm_class: 0x04,
+                protocol_id: 0,
+                priority_flag: 0,
+                schedule_delivery_time: Vec::new(),
+                validity_period: Vec::new(),
+                registered_delivery: 0,
+                replace_if_present_flag: 0,
+                data_coding: 0,
+                sm_default_msg_id: 0,
+                short_message: text.into_bytes(),
+                tlvs,
+            },
+        }
+    }
+
+    /// A message the SMSC refused for good: a failure receipt when the SP asked for one.
+    fn failure_receipt(&mut self, meta: Meta, status: CommandStatus, now: u64) {
+        // registered_delivery bits 1-0: 01 = receipt on success and failure, 10 = on failure.
+        if !matches!(meta.registered_delivery & 0x03, 0x01 | 0x02) {
+            return;
+        }
+        let mut facts = crate::receipts::ReceiptFacts::new(Stat::REJECTD);
+        facts.err = crate::receipts::ErrCode::new(&format!("{:03}", status.0.min(999)));
+        let delivery = self.receipt_delivery(
+            meta.account,
+            meta.sp_message_id,
+            facts,
+            meta.destination,
+            meta.source,
+        );
+        self.counters.failure_receipts += 1;
+        self.queue_delivery(meta.account, delivery, now);
+    }
+
+    // ---------------------------------------------------------------- deliveries to SPs
+
+    fn queue_delivery(
+        &mut self,
+        account: AccountId,
+        delivery: Delivery,
+        now: u64,
+    ) -> CommandStatus {
+        match self
+            .pending
+            .push(account, delivery, now + DELIVERY_VALIDITY_MS)
+        {
+            Ok(_) => CommandStatus::ESME_ROK,
+            Err(refused) => {
+                self.counters.delivery_queue_full += 1;
+                refused.status()
+            }
+        }
+    }
+
+    /// A local receiving session of `account` with room for one more request.
+    fn local_receiver(sps: &[Option<Sp>], account: AccountId) -> Option<u32> {
+        sps.iter().enumerate().find_map(|(index, sp)| {
+            let sp = sp.as_ref()?;
+            (sp.receives
+                && sp.account == Some(account)
+                && sp.session.is_bound()
+                && sp.session.window_available() > 0)
+                .then_some(index as u32)
+        })
+    }
+
+    fn remote_receiver(&self, account: AccountId) -> Option<usize> {
+        let row = self.receivers.get(account.0 as usize)?;
+        (0..row.len()).find(|&core| core != self.id && row[core] > 0)
+    }
+
+    fn deliver_pending(&mut self, now: u64) {
+        if self.pending.is_empty() {
+            return;
+        }
+        for _ in 0..DELIVERY_BUDGET {
+            let receivers = &self.receivers;
+            let sps = &self.sps;
+            let id = self.id;
+            let Some(attempt) = self.pending.poll_deliver(now, |account| {
+                Core::local_receiver(sps, account).is_some()
+                    || receivers
+                        .get(account.0 as usize)
+                        .is_some_and(|row| (0..row.len()).any(|c| c != id && row[c] > 0))
+            }) else {
+                break;
+            };
+            let delivery_id = attempt.id;
+            let account = attempt.account;
+            let item = attempt.item.clone();
+            if let Some(index) = Core::local_receiver(&self.sps, account) {
+                if !self.send_delivery(index, delivery_id, item, now) {
+                    self.delivery_failed(delivery_id, now);
+                }
+            } else if let Some(core) = self.remote_receiver(account) {
+                let hop = Hop::Deliver {
+                    account,
+                    delivery: Box::new(item),
+                };
+                match self.mesh.send(core, hop) {
+                    Ok(()) => {
+                        self.pending.handle_delivered(delivery_id);
+                    }
+                    Err(_) => {
+                        self.counters.mesh_full += 1;
+                        self.delivery_failed(delivery_id, now);
+                    }
+                }
+            } else {
+                self.delivery_failed(delivery_id, now);
+            }
+        }
+    }
+
+    fn send_delivery(
+        &mut self,
+        index: u32,
+        delivery: DeliveryId,
+        item: Delivery,
+        now: u64,
+    ) -> bool {
+        let token = self.delivery_token;
+        self.delivery_token += 1;
+        let Some(sp) = self.sps[index as usize].as_mut() else {
+            return false;
+        };
+        match sp
+            .session
+            .send_request(Body::DeliverSm(item.deliver_sm), token, now)
+        {
+            Ok(_) => {
+                self.delivering.insert(token, delivery);
+                let conn = sp.conn;
+                self.dirty.push(conn);
+                self.schedule_sp(index);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    // ---------------------------------------------------------------- mesh
+
+    fn send_hop(&mut self, core: usize, hop: Hop) {
+        if !self.outbox.is_empty() {
+            self.push_outbox(core, hop);
+            return;
+        }
+        if let Err(crate::mesh::Full(hop)) = self.mesh.send(core, hop) {
+            self.counters.mesh_full += 1;
+            self.push_outbox(core, hop);
+        }
+    }
+
+    fn push_outbox(&mut self, core: usize, hop: Hop) {
+        if self.outbox.len() >= OUTBOX_MAX {
+            self.counters.hops_dropped += 1;
+            return;
+        }
+        self.outbox.push_back((core, hop));
+    }
+
+    fn flush_outbox(&mut self) {
+        while let Some((core, hop)) = self.outbox.pop_front() {
+            if let Err(crate::mesh::Full(hop)) = self.mesh.send(core, hop) {
+                self.outbox.push_front((core, hop));
+                return;
+            }
+        }
+    }
+
+    fn drain_mesh(&mut self, now: u64) {
+        let mut hops = Vec::new();
+        self.mesh.drain(MESH_BUDGET, |_, hop| hops.push(hop));
+        for hop in hops {
+            self.on_hop(hop, now);
+        }
+    }
+
+    fn on_hop(&mut self, hop: Hop, now: u64) {
+        match hop {
+            Hop::Submit(outbound) => {
+                let reply = outbound.reply;
+                let status = self.enqueue_local(outbound, now);
+                self.answer(reply, status);
+            }
+            Hop::Queued { reply, status } => self.answer(reply, status),
+            Hop::Record {
+                connector,
+                key,
+                our,
+            } => self.record(connector, key, our, now),
+            Hop::Receipt {
+                connector,
+                key,
+                receipt,
+            } => {
+                let _ = self.match_receipt(connector, key, *receipt, now);
+            }
+            Hop::Deliver { account, delivery } => {
+                let _ = self.queue_delivery(account, *delivery, now);
+            }
+            Hop::Receivers {
+                account,
+                core,
+                count,
+            } => {
+                if let Some(row) = self.receivers.get_mut(account.0 as usize)
+                    && core < row.len()
+                {
+                    row[core] = count;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    fn fire_timers(&mut self, now: u64) {
+        let mut fired = std::mem::take(&mut self.fired);
+        self.wheel.expire(now, &mut fired);
+        for key in fired.drain(..) {
+            match key {
+                TimerKey::Sp(index, generation) => {
+                    let Some(sp) = self.sps.get_mut(index as usize).and_then(Option::as_mut) else {
+                        continue;
+                    };
+                    if sp.generation != generation {
+                        continue;
+                    }
+                    sp.scheduled = None;
+                    while sp.session.poll_timeout().is_some_and(|at| at <= now) {
+                        match sp.session.handle_timeout(now) {
+                            Some(TimerEvent::RequestTimedOut(outstanding)) => {
+                                if let Some(delivery) = self.delivering.remove(&outstanding.token) {
+                                    if let Some(dropped) = self.pending.handle_failed(delivery, now)
+                                    {
+                                        self.counters.deliveries_dropped += 1;
+                                        let _ = dropped;
+                                    }
+                                }
+                            }
+                            Some(TimerEvent::Closed(_)) | None => break,
+                        }
+                    }
+                    self.after_sp(index);
+                }
+                TimerKey::Tables => {
+                    while let Some(expired) = self.correlator.poll_expired(now) {
+                        if let Expired::EarlyReceipt { connector, key, .. } = expired {
+                            self.early_addresses.remove(&(connector.0, key));
+                            self.counters.receipts_unmatched += 1;
+                        }
+                    }
+                    while let Some(dropped) = self.pending.poll_expired(now) {
+                        self.counters.deliveries_dropped += 1;
+                        let _ = dropped;
+                    }
+                    self.wheel.schedule(now + 1_000, TimerKey::Tables);
+                }
+            }
+        }
+        self.fired = fired;
+    }
+}

@@ -1,0 +1,188 @@
+//! The compiled configuration every core shares: accounts, routes, short codes and connectors,
+//! built once from a [`Config`] off the data-plane cores and swapped in whole (`Arc`).
+//!
+//! The control plane (issue #6) will build a new `Snapshot` from each pushed version and hand
+//! it to the cores; nothing on a core edits a snapshot.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use smsgw_shared::route::{MemberSpec, RouteSnapshot, RouteSnapshotBuilder};
+
+use crate::admission::{AccountId, AccountSpec, Accounts, CmppSpec};
+use crate::config::{Config, MessageIdFormat};
+use crate::mo::{ShortCode, ShortCodeTable};
+
+/// One account's settings as the cores need them.
+#[derive(Debug, Clone)]
+pub struct AccountInfo {
+    /// The system_id.
+    pub system_id: String,
+    /// Submits per second over all binds and cores.
+    pub tps: u32,
+    /// How our message ids are rendered for it.
+    pub message_id_format: MessageIdFormat,
+}
+
+/// One connector as the cores need it.
+#[derive(Debug)]
+pub struct ConnectorInfo {
+    /// Its name.
+    pub name: String,
+    /// Where to connect (resolved at start).
+    pub address: SocketAddr,
+    /// The cores holding at least one of its binds.
+    pub home_cores: Vec<usize>,
+    /// Binds bound right now, over all cores (written by the owning cores on bind changes).
+    pub bound: AtomicU32,
+    /// Set by the owning cores while their queue of it is full (route failover reads it).
+    pub full: AtomicBool,
+}
+
+impl ConnectorInfo {
+    /// Whether a route may choose it now: at least one bind up and its queue not full.
+    pub fn is_available(&self) -> bool {
+        self.bound.load(Ordering::Relaxed) > 0 && !self.full.load(Ordering::Relaxed)
+    }
+
+    /// Whether it can queue a message (bound or not).
+    pub fn has_room(&self) -> bool {
+        !self.full.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a config cannot be compiled (beyond what the loader checks).
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// A connector address does not resolve.
+    #[error("connector[{index}].address: {address}: {reason}")]
+    Resolve {
+        /// The connector's position.
+        index: usize,
+        /// The address as written.
+        address: String,
+        /// The resolver's answer.
+        reason: String,
+    },
+    /// Accounts, routes or short codes were refused by their tables.
+    #[error("{0}")]
+    Table(String),
+}
+
+/// The configuration compiled for the cores.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The config it was built from.
+    pub config: Config,
+    /// Bind admission (shared bind counters).
+    pub accounts: Accounts,
+    /// Per account, indexed by [`AccountId`].
+    pub account_info: Vec<AccountInfo>,
+    /// Routing.
+    pub routes: Arc<RouteSnapshot>,
+    /// MO short codes.
+    pub short_codes: ShortCodeTable,
+    /// Per connector, indexed like `config.connectors` and the route snapshot's connector ids.
+    pub connectors: Vec<ConnectorInfo>,
+    /// Data-plane cores.
+    pub core_count: usize,
+}
+
+impl Snapshot {
+    /// Compiles `config` for `core_count` cores (`version` numbers the route snapshot).
+    pub fn build(config: Config, version: u64) -> Result<Snapshot, SnapshotError> {
+        let core_count = config.node.cores.worker_count();
+        let specs = config
+            .accounts
+            .iter()
+            .map(|account| AccountSpec {
+                system_id: account.id.clone(),
+                password: account.password.expose().to_string(),
+                allowed_ips: account.allowed_ips.clone(),
+                max_binds: account.max_binds,
+                enabled: true,
+                cmpp: account.cmpp.as_ref().map(|cmpp| CmppSpec {
+                    source_addr: cmpp.source_addr.clone(),
+                    shared_secret: cmpp.shared_secret.expose().to_string(),
+                }),
+            })
+            .collect();
+        let accounts = Accounts::new(specs).map_err(|e| SnapshotError::Table(e.to_string()))?;
+        let account_info = config
+            .accounts
+            .iter()
+            .map(|account| AccountInfo {
+                system_id: account.id.clone(),
+                tps: account.tps,
+                message_id_format: account.message_id_format,
+            })
+            .collect();
+
+        let mut builder = RouteSnapshotBuilder::new(version);
+        let table = |e: &dyn std::fmt::Display| SnapshotError::Table(e.to_string());
+        for connector in &config.connectors {
+            builder.connector(&connector.name).map_err(|e| table(&e))?;
+        }
+        for (index, route) in config.routes.iter().enumerate() {
+            // One group per route: its connectors in failover order (priority = position).
+            let members: Vec<MemberSpec> = route
+                .connectors
+                .iter()
+                .enumerate()
+                .map(|(priority, name)| MemberSpec {
+                    connector: name.clone(),
+                    priority: u8::try_from(priority).unwrap_or(u8::MAX),
+                    weight: 1,
+                })
+                .collect();
+            let group = format!("route-{index}");
+            builder.group(&group, &members).map_err(|e| table(&e))?;
+            builder
+                .prefix(&route.prefix, &group)
+                .map_err(|e| SnapshotError::Table(format!("route[{index}].prefix: {e}")))?;
+        }
+        let routes = builder.build().map_err(|e| table(&e))?;
+
+        let mut codes = Vec::new();
+        for (index, account) in config.accounts.iter().enumerate() {
+            for code in &account.short_codes {
+                let id = AccountId(u32::try_from(index).unwrap_or(u32::MAX));
+                codes.push(ShortCode::parse(code, id).map_err(|e| table(&e))?);
+            }
+        }
+        let short_codes = ShortCodeTable::new(codes).map_err(|e| table(&e))?;
+
+        let mut connectors = Vec::with_capacity(config.connectors.len());
+        for (index, connector) in config.connectors.iter().enumerate() {
+            let text = format!("{}:{}", connector.address.host, connector.address.port);
+            let address = text
+                .to_socket_addrs()
+                .map_err(|e| e.to_string())
+                .and_then(|mut addrs| addrs.next().ok_or_else(|| "no address".to_string()))
+                .map_err(|reason| SnapshotError::Resolve {
+                    index,
+                    address: text.clone(),
+                    reason,
+                })?;
+            let binds = connector.binds as usize;
+            let home_cores = (0..core_count.min(binds)).collect();
+            connectors.push(ConnectorInfo {
+                name: connector.name.clone(),
+                address,
+                home_cores,
+                bound: AtomicU32::new(0),
+                full: AtomicBool::new(false),
+            });
+        }
+        Ok(Snapshot {
+            config,
+            accounts,
+            account_info,
+            routes,
+            short_codes,
+            connectors,
+            core_count,
+        })
+    }
+}
