@@ -26,7 +26,8 @@ use smsgw_shared::frame::{FrameLimits, Frames};
 use smsgw_shared::route::AccountId as RouteAccountId;
 use smsgw_shared::smpp::CommandId;
 use smsgw_shared::smpp::pdu::{
-    Body, DeliverSm, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu, SubmitSm,
+    Body, DeliverSm, Dest, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu,
+    SubmitMulti, SubmitMultiResp, SubmitSm, UnsuccessSmes,
 };
 use smsgw_shared::smpp::session::{CloseReason, Event, Session, TimerEvent};
 use smsgw_shared::smpp::status::CommandStatus;
@@ -423,7 +424,7 @@ impl Core {
                 let next = self
                     .next_deadline()
                     .map_or(1_000, |at| at.saturating_sub(now).min(1_000));
-                Duration::from_millis(next.max(if self.stopping_since.is_some() { 0 } else { 0 }))
+                Duration::from_millis(next)
             };
             let sleeping = !timeout.is_zero() && self.mesh.prepare_to_sleep();
             let timeout = if timeout.is_zero() || sleeping {
@@ -621,7 +622,7 @@ impl Core {
             bind_timeout_ms: u64::from(limits.bind_timeout_ms),
             transmit_size_max: limits.transmit_size_max as usize,
         };
-        let session = Session::new_smsc(config, INTERFACE_VERSION_34, now);
+        let session = Session::new_smsc(config, INTERFACE_VERSION_50, now);
         self.sp_generation = self.sp_generation.wrapping_add(1);
         let sp = Sp {
             conn,
@@ -768,6 +769,8 @@ impl Core {
                             return;
                         }
                         let account = permit.account();
+                        let window = self.snap.config.accounts[account.0 as usize].window as usize;
+                        sp.session.set_windows(window, window);
                         sp.account = Some(account);
                         sp.permit = Some(permit);
                         sp.version = bind.interface_version;
@@ -860,15 +863,7 @@ impl Core {
                 };
                 self.submit(index, sequence_number, CommandId::data_sm, submit, now);
             }
-            Body::SubmitMulti(_) => {
-                // submit_multi fans out per destination; not yet supported end to end.
-                self.respond(
-                    index,
-                    sequence_number,
-                    CommandStatus::ESME_RINVCMDID,
-                    Body::SubmitMultiResp(Default::default()),
-                );
-            }
+            Body::SubmitMulti(multi) => self.submit_multi(index, sequence_number, multi, now),
             Body::QuerySm(_) => self.respond(
                 index,
                 sequence_number,
@@ -953,6 +948,46 @@ impl Core {
         }
     }
 
+    /// Routes and admits one message from `account` to `destination`: the connector and, with
+    /// a delayed-response policy, when to forward it; or the status to answer.
+    fn place(
+        &mut self,
+        account: AccountId,
+        source: &[u8],
+        destination: &[u8],
+        now: u64,
+    ) -> Result<(usize, Option<u64>), (CommandStatus, Option<Load>)> {
+        // Route first: the load that flow control weighs is the chosen connector's.
+        let routes = Arc::clone(&self.snap.routes);
+        let seed = self.counters.submits_accepted;
+        let snap = Arc::clone(&self.snap);
+        let route_account = RouteAccountId(account.0);
+        let selection = routes
+            .select(route_account, destination, seed, |c| {
+                snap.connectors[c.index()].is_available()
+            })
+            .or_else(|_| {
+                // Every connector down: queue on the first with room; it sends on reconnect.
+                routes.select(route_account, destination, seed, |c| {
+                    snap.connectors[c.index()].has_room()
+                })
+            });
+        let connector = match selection {
+            Ok(selection) => selection.connector.index(),
+            Err(error) => {
+                self.counters.no_route += 1;
+                return Err((routes.status(&error), None));
+            }
+        };
+        let load = self.connector_load(connector);
+        let admission = self.flows[account.0 as usize].admit(now, source, destination, &load);
+        match admission {
+            Admission::Admit => Ok((connector, None)),
+            Admission::Hold { respond_at_ms } => Ok((connector, Some(respond_at_ms))),
+            Admission::Throttle | Admission::QueueFull => Err((admission.status(), Some(load))),
+        }
+    }
+
     fn submit(
         &mut self,
         index: u32,
@@ -964,52 +999,14 @@ impl Core {
         let Some(account) = self.sps[index as usize].as_ref().and_then(|sp| sp.account) else {
             return;
         };
-        // Route first: the load that flow control weighs is the chosen connector's.
-        let routes = Arc::clone(&self.snap.routes);
-        let seed = self.counters.submits_accepted;
-        let snap = Arc::clone(&self.snap);
-        let route_account = RouteAccountId(account.0);
-        let selection = routes
-            .select(route_account, submit.destination_addr, seed, |c| {
-                snap.connectors[c.index()].is_available()
-            })
-            .or_else(|_| {
-                // Every connector down: queue on the first with room; it sends on reconnect.
-                routes.select(route_account, submit.destination_addr, seed, |c| {
-                    snap.connectors[c.index()].has_room()
-                })
-            });
-        let connector = match selection {
-            Ok(selection) => selection.connector.index(),
-            Err(error) => {
-                self.counters.no_route += 1;
-                let status = routes.status(&error);
-                self.respond_submit(index, sequence_number, command, status, None, None);
-                return;
-            }
-        };
-        let load = self.connector_load(connector);
-        let admission = self.flows[account.0 as usize].admit(
-            now,
-            submit.source_addr,
-            submit.destination_addr,
-            &load,
-        );
-        let held_until = match admission {
-            Admission::Admit => None,
-            Admission::Hold { respond_at_ms } => Some(respond_at_ms),
-            Admission::Throttle | Admission::QueueFull => {
-                self.respond_submit(
-                    index,
-                    sequence_number,
-                    command,
-                    admission.status(),
-                    None,
-                    Some(load),
-                );
-                return;
-            }
-        };
+        let (connector, held_until) =
+            match self.place(account, submit.source_addr, submit.destination_addr, now) {
+                Ok(placed) => placed,
+                Err((status, load)) => {
+                    self.respond_submit(index, sequence_number, command, status, None, load);
+                    return;
+                }
+            };
         let id = self.ids.next(unix_ms()).to_u64();
         let meta = Meta {
             sp_message_id: id,
@@ -1050,13 +1047,142 @@ impl Core {
         }
     }
 
+    /// submit_multi (SMPP v3.4 §4.5): each SME destination is routed, admitted and queued as
+    /// its own submit_sm under one message id for the SP; destinations that cannot be placed
+    /// are listed in unsuccess_sme with their status. Distribution lists are the SMSC's and are
+    /// refused (`ESME_RINVDESTFLAG`). A destination handed to another core whose queue turns
+    /// out full there gets a failure receipt (the response has left by then).
+    fn submit_multi(
+        &mut self,
+        index: u32,
+        sequence_number: u32,
+        multi: SubmitMulti<&[u8]>,
+        now: u64,
+    ) {
+        let Some(account) = self.sps[index as usize].as_ref().and_then(|sp| sp.account) else {
+            return;
+        };
+        let id = self.ids.next(unix_ms()).to_u64();
+        let mut unsuccess = UnsuccessSmes::new();
+        let mut first_error = None;
+        let mut placed_count = 0usize;
+        let sp = self.sp_key(index);
+        for dest in multi.dest_addresses.iter() {
+            let (ton, npi, address) = match dest {
+                Dest::Sme {
+                    dest_addr_ton,
+                    dest_addr_npi,
+                    destination_addr,
+                } => (dest_addr_ton, dest_addr_npi, destination_addr),
+                Dest::DistributionList { dl_name } => {
+                    let _ = unsuccess.push(0, 0, dl_name, CommandStatus::ESME_RINVDESTFLAG);
+                    first_error.get_or_insert(CommandStatus::ESME_RINVDESTFLAG);
+                    continue;
+                }
+            };
+            let (connector, held_until) = match self.place(account, multi.source_addr, address, now)
+            {
+                Ok(placed) => placed,
+                Err((status, _)) => {
+                    let _ = unsuccess.push(ton, npi, address, status);
+                    first_error.get_or_insert(status);
+                    continue;
+                }
+            };
+            let token = self.ids.next(unix_ms()).to_u64();
+            let submit_sm = SubmitSm {
+                service_type: multi.service_type.to_vec(),
+                source_addr_ton: multi.source_addr_ton,
+                source_addr_npi: multi.source_addr_npi,
+                source_addr: multi.source_addr.to_vec(),
+                dest_addr_ton: ton,
+                dest_addr_npi: npi,
+                destination_addr: address.to_vec(),
+                esm_class: multi.esm_class,
+                protocol_id: multi.protocol_id,
+                priority_flag: multi.priority_flag,
+                schedule_delivery_time: multi.schedule_delivery_time.to_vec(),
+                validity_period: multi.validity_period.to_vec(),
+                registered_delivery: multi.registered_delivery,
+                replace_if_present_flag: multi.replace_if_present_flag,
+                data_coding: multi.data_coding,
+                sm_default_msg_id: multi.sm_default_msg_id,
+                short_message: multi.short_message.to_vec(),
+                tlvs: multi.tlvs.to_owned_tlvs(),
+            };
+            let outbound = Box::new(Outbound {
+                connector,
+                message: Message { token, submit_sm },
+                meta: Meta {
+                    sp_message_id: id,
+                    account,
+                    registered_delivery: multi.registered_delivery,
+                    source: address_of(
+                        multi.source_addr_ton,
+                        multi.source_addr_npi,
+                        multi.source_addr,
+                    ),
+                    destination: address_of(ton, npi, address),
+                },
+                reply: Reply {
+                    core: self.id,
+                    sp,
+                    sequence_number: 0,
+                    command: CommandId::submit_multi,
+                    message_id: id,
+                },
+            });
+            if let Some(at_ms) = held_until {
+                self.held.push(Reverse(Held { at_ms, outbound }));
+                placed_count += 1;
+                continue;
+            }
+            if self.connectors[connector].bind_count() > 0 {
+                match self.enqueue_local(outbound, now) {
+                    Ok(()) => placed_count += 1,
+                    Err((status, _)) => {
+                        let _ = unsuccess.push(ton, npi, address, status);
+                        first_error.get_or_insert(status);
+                    }
+                }
+            } else {
+                self.forward(outbound, now);
+                placed_count += 1;
+            }
+        }
+        let text;
+        let (status, message_id): (CommandStatus, &[u8]) = if placed_count > 0 {
+            let format = self.snap.account_info[account.0 as usize].message_id_format;
+            text = MessageId::from_u64(id).render(format);
+            (CommandStatus::ESME_ROK, text.as_bytes())
+        } else {
+            (first_error.unwrap_or(CommandStatus::ESME_RINVNUMDESTS), &[])
+        };
+        let body = Body::SubmitMultiResp(SubmitMultiResp {
+            message_id: message_id.to_vec(),
+            unsuccess_smes: unsuccess,
+            tlvs: Tlvs::new(),
+        });
+        if status.is_ok() {
+            self.counters.submits_accepted += 1;
+        } else {
+            self.counters.submits_refused += 1;
+        }
+        if let Some(sp) = self.sps[index as usize].as_mut() {
+            let _ = sp.session.respond(sequence_number, status, body);
+        }
+    }
+
     /// Queues a message on its connector (here or on a home core) or answers the SP why not.
     fn forward(&mut self, outbound: Box<Outbound>, now: u64) {
         let connector = outbound.connector;
         if self.connectors[connector].bind_count() > 0 {
             let reply = outbound.reply;
-            let status = self.enqueue_local(outbound, now);
-            self.answer(reply, status);
+            let status = self
+                .enqueue_local(outbound, now)
+                .err()
+                .map(|(status, _)| status);
+            self.answer(reply, status.unwrap_or(CommandStatus::ESME_ROK));
             return;
         }
         let homes = &self.snap.connectors[connector].home_cores;
@@ -1074,7 +1200,13 @@ impl Core {
         }
     }
 
-    fn enqueue_local(&mut self, outbound: Box<Outbound>, now: u64) -> CommandStatus {
+    /// Queues on this core's binds of the connector; on a full queue, the status and the
+    /// message's meta come back (for a failure receipt).
+    fn enqueue_local(
+        &mut self,
+        outbound: Box<Outbound>,
+        now: u64,
+    ) -> Result<(), (CommandStatus, Meta)> {
         let Outbound {
             connector,
             message,
@@ -1089,14 +1221,14 @@ impl Core {
                 self.drain_connector_events(connector, now);
                 self.mark_binds_dirty(connector);
                 self.update_full(connector);
-                CommandStatus::ESME_ROK
+                Ok(())
             }
             Err(_) => {
                 self.snap.connectors[connector]
                     .full
                     .store(true, Ordering::Relaxed);
                 self.counters.queue_full += 1;
-                CommandStatus::ESME_RMSGQFUL
+                Err((CommandStatus::ESME_RMSGQFUL, meta))
             }
         }
     }
@@ -1112,6 +1244,10 @@ impl Core {
 
     /// Answers an SP request, on this core or over the mesh.
     fn answer(&mut self, reply: Reply, status: CommandStatus) {
+        if reply.command == CommandId::submit_multi {
+            // Answered already, for all destinations at once.
+            return;
+        }
         if reply.core != self.id {
             self.send_hop(reply.core, Hop::Queued { reply, status });
             return;
@@ -1769,8 +1905,14 @@ impl Core {
         match hop {
             Hop::Submit(outbound) => {
                 let reply = outbound.reply;
-                let status = self.enqueue_local(outbound, now);
-                self.answer(reply, status);
+                match self.enqueue_local(outbound, now) {
+                    Ok(()) => self.answer(reply, CommandStatus::ESME_ROK),
+                    Err((status, meta)) if reply.command == CommandId::submit_multi => {
+                        // Its response has left already: tell the SP by receipt.
+                        self.failure_receipt(meta, status, now);
+                    }
+                    Err((status, _)) => self.answer(reply, status),
+                }
             }
             Hop::Queued { reply, status } => self.answer(reply, status),
             Hop::Record {
@@ -1820,12 +1962,10 @@ impl Core {
                     while sp.session.poll_timeout().is_some_and(|at| at <= now) {
                         match sp.session.handle_timeout(now) {
                             Some(TimerEvent::RequestTimedOut(outstanding)) => {
-                                if let Some(delivery) = self.delivering.remove(&outstanding.token) {
-                                    if let Some(dropped) = self.pending.handle_failed(delivery, now)
-                                    {
-                                        self.counters.deliveries_dropped += 1;
-                                        let _ = dropped;
-                                    }
+                                if let Some(delivery) = self.delivering.remove(&outstanding.token)
+                                    && self.pending.handle_failed(delivery, now).is_some()
+                                {
+                                    self.counters.deliveries_dropped += 1;
                                 }
                             }
                             Some(TimerEvent::Closed(_)) | None => break,

@@ -426,6 +426,14 @@ impl Session {
         self.config.window_max - self.outstanding.len().min(self.config.window_max)
     }
 
+    /// Changes both windows (e.g. to the account's once an SP's bind names it). Requests
+    /// already outstanding or unanswered stay; new ones are checked against the new bounds.
+    /// Each must be 1 to [`SessionConfig::WINDOW_MAX`]; other values are clamped into range.
+    pub fn set_windows(&mut self, window_max: usize, peer_window_max: usize) {
+        self.config.window_max = window_max.clamp(1, SessionConfig::WINDOW_MAX);
+        self.config.peer_window_max = peer_window_max.clamp(1, SessionConfig::WINDOW_MAX);
+    }
+
     /// Our requests awaiting a response.
     pub fn outstanding_count(&self) -> usize {
         self.outstanding.len()

@@ -336,6 +336,29 @@ fn requests_over_the_peer_window_are_throttled() {
     assert_eq!(responses[0].command_status, CommandStatus::ESME_RTHROTTLED);
 }
 
+// Proves set_windows moves the peer window after the bind (the gateway learns the account's
+// window only from the bind): a window of 1 throttles the second unanswered request.
+#[test]
+fn set_windows_applies_to_the_next_request() {
+    let (_, mut smsc) = bound_pair(BindMode::Transceiver, 0x34);
+    smsc.set_windows(1, 1);
+    let mut bytes = Vec::new();
+    for sequence_number in 1..=2 {
+        bytes.extend(raw(sequence_number + 10, submit(b"2547")));
+    }
+    let events = deliver(&mut smsc, &bytes, 0);
+    assert!(matches!(events[0], Seen::Request { .. }));
+    assert_eq!(
+        events[1],
+        Seen::Refused {
+            command_id: 0x04,
+            status: CommandStatus::ESME_RTHROTTLED
+        }
+    );
+    smsc.set_windows(0, 100_000);
+    assert_eq!(smsc.window_available(), 1);
+}
+
 // Proves bind-state rules: submit before bind and submit on a receiver bind get
 // ESME_RINVBNDSTS, a second bind ESME_RALYBND, and the ESME may not send what its mode forbids.
 #[test]
