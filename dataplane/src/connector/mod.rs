@@ -309,6 +309,32 @@ impl Connector {
         Ok(())
     }
 
+    /// Takes a message out of the queue if it is still waiting there (cancel_sm). A message in
+    /// a session's window has left for the SMSC and cannot be taken back: `None`.
+    pub fn cancel(&mut self, token: u64) -> Option<Message> {
+        let at = self
+            .queue
+            .iter()
+            .position(|queued| queued.message.token == token)?;
+        self.queue.remove(at).map(|queued| queued.message)
+    }
+
+    /// Lets `edit` change a message still waiting in the queue (replace_sm); false when it is
+    /// not queued (already sent, or unknown).
+    pub fn replace(&mut self, token: u64, edit: impl FnOnce(&mut Message)) -> bool {
+        match self
+            .queue
+            .iter_mut()
+            .find(|queued| queued.message.token == token)
+        {
+            Some(queued) => {
+                edit(&mut queued.message);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Moves queued messages into bound, unpaused binds with window space, one TPS token each,
     /// round robin over the binds. Stops when the queue is empty, no bind has room, or the
     /// bucket is empty.

@@ -237,6 +237,29 @@ fn enqueue_over_queue_max_returns_the_message() {
     assert_eq!(connector.queue_len(), 2);
 }
 
+// Proves cancel takes back only what still waits in the queue and replace edits only that:
+// with a window of 2, messages 0 and 1 are in flight (cannot be cancelled or replaced), 2 and 3
+// queue; cancelling 2 and replacing 3's text leaves 3, edited, as the only one sent next.
+#[test]
+fn cancel_and_replace_touch_only_queued_messages() {
+    let mut harness = Harness::new(settings(1, 8, 1_000));
+    harness.enqueue(0..4);
+    harness.connect();
+    harness.take_events();
+    assert_eq!(harness.received(0), [0, 1]);
+    assert_eq!(harness.connector.cancel(0), None);
+    assert!(!harness.connector.replace(1, |_| {}));
+    assert_eq!(harness.connector.cancel(2), Some(message(2)));
+    assert_eq!(harness.connector.cancel(2), None);
+    assert!(harness.connector.replace(3, |message| {
+        // The SMSC side of the harness reads the token from the text: 33 proves the edit.
+        message.submit_sm.short_message = 33u64.to_be_bytes().to_vec();
+    }));
+    assert_eq!(harness.connector.queue_len(), 1);
+    harness.answer_all(0);
+    assert_eq!(harness.received(0), [0, 1, 33]);
+}
+
 // Proves the TPS bucket gates sends on a fake clock: at 1 TPS (burst 1) with room in the window,
 // one message goes at 0 ms, none more until 1000 ms, and poll_timeout names that time.
 #[test]

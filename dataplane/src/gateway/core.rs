@@ -27,7 +27,7 @@ use smsgw_shared::route::AccountId as RouteAccountId;
 use smsgw_shared::smpp::CommandId;
 use smsgw_shared::smpp::pdu::{
     Body, DeliverSm, Dest, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu,
-    SubmitMulti, SubmitMultiResp, SubmitSm, UnsuccessSmes,
+    QuerySmResp, SubmitMulti, SubmitMultiResp, SubmitSm, UnsuccessSmes,
 };
 use smsgw_shared::smpp::session::{CloseReason, Event, Session, TimerEvent};
 use smsgw_shared::smpp::status::CommandStatus;
@@ -73,6 +73,17 @@ pub const DELIVERY_VALIDITY_MS: u64 = 48 * 3_600_000;
 /// Receipt addresses kept for receipts that wait for their submit_sm_resp, at most.
 pub const EARLY_ADDRESSES_MAX: usize = 65_536;
 
+/// Messages whose state a core keeps for query_sm, cancel_sm and replace_sm, at most; the
+/// oldest is forgotten first (the journal issue answers older ones from RocksDB).
+pub const RECENT_MAX: usize = 262_144;
+
+/// SMPP message_state values (SMPP v3.4 §5.2.28).
+mod state {
+    pub const ENROUTE: u8 = 1;
+    pub const DELETED: u8 = 4;
+    pub const REJECTED: u8 = 8;
+}
+
 /// How long shutdown waits for queues to drain and unbinds to be answered.
 pub const SHUTDOWN_GRACE_MS: u64 = 5_000;
 
@@ -113,6 +124,39 @@ pub enum Hop {
         /// The deliver_sm body.
         delivery: Box<Delivery>,
     },
+    /// The state of one of the receiving core's messages changed (its id names the core).
+    State {
+        /// Our id.
+        id: u64,
+        /// SMPP message_state.
+        state: u8,
+        /// Error code for query_sm_resp (the low octet of the SMSC's status, or 0).
+        error_code: u8,
+        /// The message left its connector queue (it can no longer be cancelled or replaced).
+        sent: bool,
+    },
+    /// query_sm, cancel_sm or replace_sm for a message this core generated.
+    Manage {
+        /// What to do.
+        op: ManageOp,
+        /// Our id.
+        id: u64,
+        /// The SP asking (it must own the message).
+        account: AccountId,
+        /// Where the answer goes.
+        reply: ManageReply,
+    },
+    /// The answer to [`Hop::Manage`].
+    Managed {
+        /// Where it goes.
+        reply: ManageReply,
+        /// The status.
+        status: CommandStatus,
+        /// For query_sm: message_state and error_code.
+        state: u8,
+        /// See `state`.
+        error_code: u8,
+    },
     /// The number of receiving sessions `account` has on core `core` changed.
     Receivers {
         /// The SP.
@@ -122,6 +166,54 @@ pub enum Hop {
         /// Its receiving sessions there now.
         count: u32,
     },
+}
+
+/// What a [`Hop::Manage`] asks.
+#[derive(Debug)]
+pub enum ManageOp {
+    /// query_sm.
+    Query,
+    /// cancel_sm.
+    Cancel,
+    /// replace_sm: the new values.
+    Replace(Box<Replacement>),
+}
+
+/// The fields replace_sm changes.
+#[derive(Debug)]
+pub struct Replacement {
+    /// schedule_delivery_time (empty: unchanged).
+    pub schedule_delivery_time: Vec<u8>,
+    /// validity_period (empty: unchanged).
+    pub validity_period: Vec<u8>,
+    /// registered_delivery.
+    pub registered_delivery: u8,
+    /// The new text.
+    pub short_message: Vec<u8>,
+}
+
+/// Where the answer to a query_sm, cancel_sm or replace_sm goes.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageReply {
+    /// The SP's core.
+    pub core: usize,
+    /// The SP session.
+    pub sp: SpKey,
+    /// The request's sequence_number.
+    pub sequence_number: u32,
+    /// query_sm, cancel_sm or replace_sm.
+    pub command: CommandId,
+    /// Our id (echoed in query_sm_resp).
+    pub id: u64,
+}
+
+/// What a core remembers of a message it generated.
+struct Recent {
+    account: AccountId,
+    state: u8,
+    error_code: u8,
+    /// Where it waits while still in a connector queue on this core: (connector, token).
+    queued: Option<(usize, u64)>,
 }
 
 /// A message on its way to a connector.
@@ -247,6 +339,15 @@ impl Ord for Held {
     }
 }
 
+/// The status for a query/cancel/replace of a message we do not hold (or may not change).
+fn manage_failure(command: CommandId) -> CommandStatus {
+    match command {
+        CommandId::query_sm => CommandStatus::ESME_RQUERYFAIL,
+        CommandId::cancel_sm => CommandStatus::ESME_RCANCELFAIL,
+        _ => CommandStatus::ESME_RREPLACEFAIL,
+    }
+}
+
 /// Tags of the listeners handed to the driver.
 pub const TAG_SMPP: u32 = 1;
 
@@ -279,6 +380,8 @@ pub struct Core {
     /// `[account][core]`: receiving sessions.
     receivers: Vec<Vec<u32>>,
     outbox: VecDeque<(usize, Hop)>,
+    recent: HashMap<u64, Recent>,
+    recent_order: VecDeque<u64>,
     held: BinaryHeap<Reverse<Held>>,
     wheel: TimerWheel<TimerKey>,
     fired: Vec<TimerKey>,
@@ -375,6 +478,8 @@ impl Core {
             delivery_token: 1,
             receivers: vec![vec![0; cores]; accounts],
             outbox: VecDeque::new(),
+            recent: HashMap::new(),
+            recent_order: VecDeque::new(),
             held: BinaryHeap::new(),
             wheel: TimerWheel::new(0),
             fired: Vec::new(),
@@ -864,24 +969,39 @@ impl Core {
                 self.submit(index, sequence_number, CommandId::data_sm, submit, now);
             }
             Body::SubmitMulti(multi) => self.submit_multi(index, sequence_number, multi, now),
-            Body::QuerySm(_) => self.respond(
-                index,
-                sequence_number,
-                CommandStatus::ESME_RQUERYFAIL,
-                Body::QuerySmResp(Default::default()),
-            ),
-            Body::CancelSm(_) => self.respond(
-                index,
-                sequence_number,
-                CommandStatus::ESME_RCANCELFAIL,
-                Body::CancelSmResp,
-            ),
-            Body::ReplaceSm(_) => self.respond(
-                index,
-                sequence_number,
-                CommandStatus::ESME_RREPLACEFAIL,
-                Body::ReplaceSmResp,
-            ),
+            Body::QuerySm(query) => {
+                self.manage(
+                    index,
+                    sequence_number,
+                    CommandId::query_sm,
+                    query.message_id,
+                    ManageOp::Query,
+                );
+            }
+            Body::CancelSm(cancel) => {
+                self.manage(
+                    index,
+                    sequence_number,
+                    CommandId::cancel_sm,
+                    cancel.message_id,
+                    ManageOp::Cancel,
+                );
+            }
+            Body::ReplaceSm(replace) => {
+                let op = ManageOp::Replace(Box::new(Replacement {
+                    schedule_delivery_time: replace.schedule_delivery_time.to_vec(),
+                    validity_period: replace.validity_period.to_vec(),
+                    registered_delivery: replace.registered_delivery,
+                    short_message: replace.short_message.to_vec(),
+                }));
+                self.manage(
+                    index,
+                    sequence_number,
+                    CommandId::replace_sm,
+                    replace.message_id,
+                    op,
+                );
+            }
             Body::DeliverSm(_) => self.respond(
                 index,
                 sequence_number,
@@ -889,6 +1009,206 @@ impl Core {
                 Body::DeliverSmResp(MessageIdResp::default()),
             ),
             _ => {}
+        }
+    }
+
+    /// query_sm, cancel_sm, replace_sm (SMPP v3.4 §4.8-4.10) for one of our ids: answered by
+    /// the core that generated the id (it is in the id), here or over the mesh.
+    fn manage(
+        &mut self,
+        index: u32,
+        sequence_number: u32,
+        command: CommandId,
+        message_id: &[u8],
+        op: ManageOp,
+    ) {
+        let Some(account) = self.sps[index as usize].as_ref().and_then(|sp| sp.account) else {
+            return;
+        };
+        let reply = ManageReply {
+            core: self.id,
+            sp: self.sp_key(index),
+            sequence_number,
+            command,
+            id: 0,
+        };
+        let format = self.snap.account_info[account.0 as usize].message_id_format;
+        let Ok(id) = MessageId::parse(message_id, format) else {
+            self.answer_manage(reply, CommandStatus::ESME_RINVMSGID, 0, 0);
+            return;
+        };
+        let reply = ManageReply {
+            id: id.to_u64(),
+            ..reply
+        };
+        let owner = usize::from(id.core_id());
+        if id.node_id() != self.snap.config.node.id || owner >= self.snap.core_count {
+            self.answer_manage(reply, manage_failure(command), 0, 0);
+            return;
+        }
+        if owner == self.id {
+            let (status, state, error_code) = self.manage_local(&op, id.to_u64(), account, command);
+            self.answer_manage(reply, status, state, error_code);
+        } else {
+            self.send_hop(
+                owner,
+                Hop::Manage {
+                    op,
+                    id: id.to_u64(),
+                    account,
+                    reply,
+                },
+            );
+        }
+    }
+
+    fn manage_local(
+        &mut self,
+        op: &ManageOp,
+        id: u64,
+        account: AccountId,
+        command: CommandId,
+    ) -> (CommandStatus, u8, u8) {
+        let failure = (manage_failure(command), 0, 0);
+        let Some(recent) = self.recent.get_mut(&id).filter(|r| r.account == account) else {
+            return failure;
+        };
+        match op {
+            ManageOp::Query => (CommandStatus::ESME_ROK, recent.state, recent.error_code),
+            ManageOp::Cancel => {
+                let Some((connector, token)) = recent.queued else {
+                    return failure;
+                };
+                if self.connectors[connector].cancel(token).is_none() {
+                    return failure;
+                }
+                recent.queued = None;
+                recent.state = state::DELETED;
+                self.inflight.remove(&token);
+                self.update_full(connector);
+                self.counters.cancelled += 1;
+                (CommandStatus::ESME_ROK, 0, 0)
+            }
+            ManageOp::Replace(replacement) => {
+                let Some((connector, token)) = recent.queued else {
+                    return failure;
+                };
+                let replaced = self.connectors[connector].replace(token, |message| {
+                    let submit = &mut message.submit_sm;
+                    if !replacement.schedule_delivery_time.is_empty() {
+                        submit.schedule_delivery_time = replacement.schedule_delivery_time.clone();
+                    }
+                    if !replacement.validity_period.is_empty() {
+                        submit.validity_period = replacement.validity_period.clone();
+                    }
+                    submit.registered_delivery = replacement.registered_delivery;
+                    submit.short_message = replacement.short_message.clone();
+                });
+                if !replaced {
+                    return failure;
+                }
+                if let Some(meta) = self.inflight.get_mut(&token) {
+                    meta.registered_delivery = replacement.registered_delivery;
+                }
+                self.counters.replaced += 1;
+                (CommandStatus::ESME_ROK, 0, 0)
+            }
+        }
+    }
+
+    fn answer_manage(
+        &mut self,
+        reply: ManageReply,
+        status: CommandStatus,
+        state: u8,
+        error_code: u8,
+    ) {
+        if reply.core != self.id {
+            self.send_hop(
+                reply.core,
+                Hop::Managed {
+                    reply,
+                    status,
+                    state,
+                    error_code,
+                },
+            );
+            return;
+        }
+        let index = reply.sp.index as usize;
+        let Some(sp) = self.sps.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        if sp.generation != reply.sp.generation {
+            return;
+        }
+        let text = match sp.account {
+            Some(account) if status.is_ok() => {
+                let format = self.snap.account_info[account.0 as usize].message_id_format;
+                Some(MessageId::from_u64(reply.id).render(format))
+            }
+            _ => None,
+        };
+        let id: &[u8] = text.as_ref().map_or(&[], |text| text.as_bytes());
+        let body = match reply.command {
+            CommandId::query_sm => Body::QuerySmResp(QuerySmResp {
+                message_id: id,
+                final_date: &[][..],
+                message_state: state,
+                error_code,
+            }),
+            CommandId::cancel_sm => Body::CancelSmResp,
+            _ => Body::ReplaceSmResp,
+        };
+        let _ = sp.session.respond(reply.sequence_number, status, body);
+        let conn = sp.conn;
+        self.dirty.push(conn);
+    }
+
+    /// Remembers a message this core generated, for query/cancel/replace.
+    fn remember(&mut self, id: u64, account: AccountId, queued: Option<(usize, u64)>) {
+        if self.recent.len() >= RECENT_MAX
+            && let Some(oldest) = self.recent_order.pop_front()
+        {
+            self.recent.remove(&oldest);
+        }
+        self.recent.insert(
+            id,
+            Recent {
+                account,
+                state: state::ENROUTE,
+                error_code: 0,
+                queued,
+            },
+        );
+        self.recent_order.push_back(id);
+    }
+
+    /// Records a state change of message `id` on the core that remembers it.
+    fn note_state(&mut self, id: u64, message_state: u8, error_code: u8, sent: bool) {
+        let owner = usize::from(MessageId::from_u64(id).core_id());
+        if owner == self.id || owner >= self.snap.core_count {
+            self.apply_state(id, message_state, error_code, sent);
+        } else {
+            self.send_hop(
+                owner,
+                Hop::State {
+                    id,
+                    state: message_state,
+                    error_code,
+                    sent,
+                },
+            );
+        }
+    }
+
+    fn apply_state(&mut self, id: u64, message_state: u8, error_code: u8, sent: bool) {
+        if let Some(recent) = self.recent.get_mut(&id) {
+            recent.state = message_state;
+            recent.error_code = error_code;
+            if sent {
+                recent.queued = None;
+            }
         }
     }
 
@@ -1041,6 +1361,8 @@ impl Core {
                 message_id: id,
             },
         });
+        let queued = (self.connectors[connector].bind_count() > 0).then_some((connector, id));
+        self.remember(id, account, queued);
         match held_until {
             Some(at_ms) => self.held.push(Reverse(Held { at_ms, outbound })),
             None => self.forward(outbound, now),
@@ -1150,6 +1472,9 @@ impl Core {
                 placed_count += 1;
             }
         }
+        if placed_count > 0 {
+            self.remember(id, account, None);
+        }
         let text;
         let (status, message_id): (CommandStatus, &[u8]) = if placed_count > 0 {
             let format = self.snap.account_info[account.0 as usize].message_id_format;
@@ -1258,6 +1583,10 @@ impl Core {
         };
         if sp.generation != reply.sp.generation {
             return;
+        }
+        if !status.is_ok() {
+            // The SP never gets this id.
+            self.recent.remove(&reply.message_id);
         }
         let load = None;
         self.respond_submit(
@@ -1453,6 +1782,8 @@ impl Core {
                 ConnectorEvent::Rejected { token, status } => {
                     self.counters.upstream_rejected += 1;
                     if let Some(meta) = self.inflight.remove(&token) {
+                        let error_code = (status.0 & 0xFF) as u8;
+                        self.note_state(meta.sp_message_id, state::REJECTED, error_code, true);
                         self.failure_receipt(meta, status, now);
                     }
                 }
@@ -1495,6 +1826,7 @@ impl Core {
         let Some(meta) = self.inflight.remove(&token) else {
             return;
         };
+        self.note_state(meta.sp_message_id, state::ENROUTE, 0, true);
         let connector = ConnectorId(u16::try_from(c).unwrap_or(u16::MAX));
         let Ok(text) = std::str::from_utf8(upstream_id) else {
             self.counters.upstream_id_invalid += 1;
@@ -1676,6 +2008,18 @@ impl Core {
     fn emit_receipt(&mut self, matched: Matched, upstream: Option<UpstreamReceipt>, now: u64) {
         self.counters.receipts_matched += 1;
         let account = matched.our.account;
+        let error_code = matched
+            .facts
+            .err
+            .as_ref()
+            .and_then(|err| err.as_str().parse::<u32>().ok())
+            .map_or(0, |code| (code & 0xFF) as u8);
+        self.note_state(
+            matched.our.message_id,
+            matched.facts.stat.message_state(),
+            error_code,
+            true,
+        );
         let (source, destination) = match upstream {
             Some(receipt) => (receipt.source, receipt.destination),
             None => ((0, 0, Vec::new()), (0, 0, Vec::new())),
@@ -1930,6 +2274,28 @@ impl Core {
             Hop::Deliver { account, delivery } => {
                 let _ = self.queue_delivery(account, *delivery, now);
             }
+            Hop::State {
+                id,
+                state,
+                error_code,
+                sent,
+            } => self.apply_state(id, state, error_code, sent),
+            Hop::Manage {
+                op,
+                id,
+                account,
+                reply,
+            } => {
+                let (status, state, error_code) =
+                    self.manage_local(&op, id, account, reply.command);
+                self.answer_manage(reply, status, state, error_code);
+            }
+            Hop::Managed {
+                reply,
+                status,
+                state,
+                error_code,
+            } => self.answer_manage(reply, status, state, error_code),
             Hop::Receivers {
                 account,
                 core,

@@ -55,6 +55,10 @@ pub struct Counters {
     pub delivery_queue_full: u64,
     /// Deliveries dropped (validity or attempts).
     pub deliveries_dropped: u64,
+    /// Messages taken back by cancel_sm.
+    pub cancelled: u64,
+    /// Messages changed by replace_sm.
+    pub replaced: u64,
 }
 
 impl Counters {
@@ -89,7 +93,9 @@ impl Counters {
             mo_unrouted,
             delivered_to_sp,
             delivery_queue_full,
-            deliveries_dropped
+            deliveries_dropped,
+            cancelled,
+            replaced
         );
     }
 }
