@@ -38,8 +38,10 @@ pub(super) enum Unique {
     CmppSourceAddr,
     /// `connector.name`: routes name connectors.
     ConnectorName,
-    /// `route.prefix`: one prefix, one connector list.
+    /// `route.prefix` with `route.account`: one prefix per account (or global), one list.
     RoutePrefix,
+    /// `portability.number`: one ported number, one connector list.
+    PortedNumber,
 }
 
 impl<'a> Context<'a> {
@@ -94,6 +96,16 @@ impl<'a> Context<'a> {
                 suggestion: closest(name, self.connector_names.iter().copied()).map(str::to_owned),
             },
         );
+        false
+    }
+
+    /// Reports an `account` reference that no `[[account]]` (read earlier) defines; returns
+    /// whether it is defined.
+    pub(super) fn account_exists(&self, id: &str, path: &str, errors: &mut ConfigErrors) -> bool {
+        if self.seen.contains_key(&(Unique::AccountId, id.to_owned())) {
+            return true;
+        }
+        errors.push(path, ConfigErrorKind::UnknownAccount { got: quote(id) });
         false
     }
 

@@ -136,6 +136,12 @@ pub enum ConfigErrorKind {
         /// The closest connector name, when one is within two edits.
         suggestion: Option<String>,
     },
+    /// A route names an account no `[[account]]` defines.
+    #[error("{got} names no [[account]] (account ids are the SMPP system_ids)")]
+    UnknownAccount {
+        /// The name, quoted.
+        got: String,
+    },
     /// A value above another key's value that bounds it.
     #[error("{got} exceeds {key} = {limit}")]
     Exceeds {

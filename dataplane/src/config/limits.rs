@@ -188,6 +188,17 @@ pub const ROUTES_MAX: usize = 100_000;
 /// message that failed over eight times would exceed any SP's response deadline.
 pub const ROUTE_CONNECTORS_MAX: usize = 8;
 
+/// Most `[[portability]]` entries in a file.
+///
+/// Cost: one exact-number entry each in every core's route snapshot (about 40 bytes).
+/// At the bound: the file is refused with one error. Why: a file is for a single box; a
+/// national portability database (millions of numbers) is bulk-imported through the control
+/// plane (issue #6), not kept in TOML.
+pub const PORTED_NUMBERS_MAX: usize = 100_000;
+
+/// `account.prefix_digits` when absent: a typical operator prefix (country code and network).
+pub const PREFIX_DIGITS_DEFAULT: u32 = 5;
+
 // ---- [limits] -----------------------------------------------------------------------------
 
 /// Ceiling of `limits.sessions_max`: SP sessions (SMPP and CMPP) open at once on a node.

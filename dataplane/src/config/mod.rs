@@ -65,6 +65,8 @@ pub struct Config {
     pub connectors: Vec<Connector>,
     /// `[[route]]`: destination prefixes to connectors.
     pub routes: Vec<Route>,
+    /// `[[portability]]`: exact numbers ported to another network's connectors.
+    pub portability: Vec<Ported>,
 }
 
 /// `[node]`: this process's identity and resources.
@@ -193,6 +195,15 @@ pub struct Account {
     pub message_id_format: MessageIdFormat,
     /// `cmpp`: CMPP access, when the SP may connect over CMPP.
     pub cmpp: Option<CmppAccess>,
+    /// `sender_tps`: submits per second per source address (0: no per-sender limit).
+    pub sender_tps: u32,
+    /// `prefix_tps`: submits per second per destination prefix (0: no per-prefix limit).
+    pub prefix_tps: u32,
+    /// `prefix_digits`: how many leading digits of the destination `prefix_tps` keys on.
+    pub prefix_digits: u32,
+    /// `delayed_response_ms`: over its TPS, hold the submit_sm_resp (and the message) up to
+    /// this long instead of answering `ESME_RTHROTTLED` (0: answer at once).
+    pub delayed_response_ms: u32,
 }
 
 /// `account.message_id_format`: how message ids are rendered in submit_sm_resp and receipts
@@ -238,6 +249,18 @@ pub struct Route {
     /// `prefix`: digits, longest match wins; `""` is the default route. Unique.
     pub prefix: String,
     /// `connectors`: names of `[[connector]]` entries, in failover order, no repeats.
+    pub connectors: Vec<String>,
+    /// `account`: when set, the route applies only to this account's messages and wins over
+    /// every global route (a per-account override).
+    pub account: Option<String>,
+}
+
+/// `[[portability]]`: a number moved to another network; wins over every prefix route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ported {
+    /// `number`: the full MSISDN, digits only. Unique.
+    pub number: String,
+    /// `connectors`: names of `[[connector]]` entries, in failover order.
     pub connectors: Vec<String>,
 }
 

@@ -59,6 +59,10 @@ pub const KEYS: &[KeySpec] = &[
     live("account.window"),
     live("account.short_codes"),
     live("account.message_id_format"),
+    live("account.sender_tps"),
+    live("account.prefix_tps"),
+    live("account.prefix_digits"),
+    live("account.delayed_response_ms"),
     live("account.cmpp.source_addr"),
     live("account.cmpp.shared_secret"),
     live("connector.name"),
@@ -72,6 +76,9 @@ pub const KEYS: &[KeySpec] = &[
     live("connector.enquire_link_s"),
     live("route.prefix"),
     live("route.connectors"),
+    live("route.account"),
+    live("portability.number"),
+    live("portability.connectors"),
 ];
 
 /// Whether a change to the key at `path` applies live; `None` for an unknown key.

@@ -795,6 +795,15 @@ fn every_schema_key_is_read_and_type_checked() {
             );
             set(&mut table, "account.cmpp.shared_secret", Value::from("s"));
         }
+        if spec.key.starts_with("portability.") {
+            let mut entry = Table::new();
+            entry.insert("number".into(), Value::from("254711000001"));
+            entry.insert("connectors".into(), Value::from(vec![Value::from("op-a")]));
+            table.insert(
+                "portability".into(),
+                Value::Array(vec![Value::Table(entry)]),
+            );
+        }
         set(&mut table, spec.key, Value::Boolean(true));
         let errors = Config::from_table(&table, Path::new(".")).unwrap_err();
         let expected_at = concrete(spec.key);
@@ -1253,7 +1262,7 @@ fn addr(text: &str) -> SocketAddr {
 fn concrete(key: &str) -> String {
     let (section, rest) = key.split_once('.').unwrap();
     match section {
-        "account" | "connector" | "route" => format!("{section}[0].{rest}"),
+        "account" | "connector" | "route" | "portability" => format!("{section}[0].{rest}"),
         _ => key.to_owned(),
     }
 }

@@ -20,7 +20,7 @@ use super::reader::{Fields, Need, integer_value, string_value};
 use super::value::{HostPort, Secret, parse_cidr, quote};
 use super::{
     Account, CmppAccess, Config, Connector, Cores, Durability, Endpoint, IoBackend, Journal,
-    Limits, Listeners, MessageIdFormat, Node, Route,
+    Limits, Listeners, MessageIdFormat, Node, Ported, Route,
 };
 
 /// Reads and checks the whole file's table; paths in `node.data_dir` are joined to `base_dir`.
@@ -55,6 +55,13 @@ pub(super) fn walk(table: &Table, base_dir: &Path) -> Result<Config, ConfigError
     let routes = entries(&root, &mut errors, "route", ROUTES_MAX, |fields, errors| {
         route(fields, errors, &mut context)
     });
+    let portability = entries(
+        &root,
+        &mut errors,
+        "portability",
+        PORTED_NUMBERS_MAX,
+        |fields, errors| ported(fields, errors, &mut context),
+    );
     check::relations(
         &check::Parts {
             control: control.as_ref(),
@@ -91,6 +98,7 @@ pub(super) fn walk(table: &Table, base_dir: &Path) -> Result<Config, ConfigError
         accounts: without_paths(accounts),
         connectors: without_paths(connectors),
         routes: without_paths(routes),
+        portability: without_paths(portability),
     })
 }
 
@@ -428,6 +436,34 @@ fn account(
         MessageIdFormat::Hex,
     );
     let cmpp = cmpp_access(fields, errors, context);
+    let sender_tps = fields.integer(
+        errors,
+        "sender_tps",
+        (0, TPS_MAX),
+        "messages per second per source address, 0 for no limit",
+        Need::Default(0),
+    );
+    let prefix_tps = fields.integer(
+        errors,
+        "prefix_tps",
+        (0, TPS_MAX),
+        "messages per second per destination prefix, 0 for no limit",
+        Need::Default(0),
+    );
+    let prefix_digits = fields.integer(
+        errors,
+        "prefix_digits",
+        (1, ADDRESS_DIGITS_MAX as u32),
+        "leading destination digits",
+        Need::Default(PREFIX_DIGITS_DEFAULT),
+    );
+    let delayed_response_ms = fields.integer(
+        errors,
+        "delayed_response_ms",
+        (0, crate::flow::RESPONSE_HOLD_MAX_MS as u32),
+        "milliseconds, 0 to answer ESME_RTHROTTLED at once",
+        Need::Default(0),
+    );
     Some(Account {
         id: id?.to_owned(),
         password: Secret::new(password?.to_owned()),
@@ -438,6 +474,10 @@ fn account(
         short_codes: short_codes?,
         message_id_format: message_id_format?,
         cmpp: cmpp?,
+        sender_tps: sender_tps?,
+        prefix_tps: prefix_tps?,
+        prefix_digits: prefix_digits?,
+        delayed_response_ms: delayed_response_ms?,
     })
 }
 
@@ -636,9 +676,62 @@ fn route(
             Need::Required,
         )
         .and_then(|text| digits(errors, &fields.path("prefix"), text, true));
-    if let Some(prefix) = prefix {
-        context.unique(Unique::RoutePrefix, prefix, fields.path("prefix"), errors);
+    let account = match fields.string(
+        errors,
+        "account",
+        "an [[account]] id; the route then applies to that account only",
+        false,
+        Need::Optional,
+    ) {
+        Some(id) if context.account_exists(id, &fields.path("account"), errors) => Some(Some(id)),
+        Some(_) => None,
+        None if fields.raw("account").is_some() => None,
+        None => Some(None),
+    };
+    if let (Some(prefix), Some(account)) = (prefix, account) {
+        // One prefix per account (or per the global table).
+        let key = format!("{}\u{0}{prefix}", account.unwrap_or(""));
+        context.unique(Unique::RoutePrefix, &key, fields.path("prefix"), errors);
     }
+    let connectors = connector_list(fields, errors, context);
+    Some(Route {
+        prefix: prefix?.to_owned(),
+        connectors: connectors?,
+        account: account?.map(str::to_owned),
+    })
+}
+
+/// `[[portability]]`: one ported number and where it goes.
+fn ported(
+    fields: &Fields<'_>,
+    errors: &mut ConfigErrors,
+    context: &mut Context<'_>,
+) -> Option<Ported> {
+    let number = fields
+        .string(
+            errors,
+            "number",
+            "the full destination number in digits, like \"254711000001\"",
+            false,
+            Need::Required,
+        )
+        .and_then(|text| digits(errors, &fields.path("number"), text, false));
+    if let Some(number) = number {
+        context.unique(Unique::PortedNumber, number, fields.path("number"), errors);
+    }
+    let connectors = connector_list(fields, errors, context);
+    Some(Ported {
+        number: number?.to_owned(),
+        connectors: connectors?,
+    })
+}
+
+/// `connectors` of a route or ported number: existing names, in failover order, no repeats.
+fn connector_list(
+    fields: &Fields<'_>,
+    errors: &mut ConfigErrors,
+    context: &mut Context<'_>,
+) -> Option<Vec<String>> {
     let items = fields.array(
         errors,
         "connectors",
@@ -647,7 +740,7 @@ fn route(
         Need::Required,
     );
     let path = fields.path("connectors");
-    let connectors = items.and_then(|items| {
+    items.and_then(|items| {
         if items.is_empty() {
             errors.push(
                 path.clone(),
@@ -681,10 +774,6 @@ fn route(
             names.push((index, name));
         }
         valid.then(|| names.into_iter().map(|(_, name)| name.to_owned()).collect())
-    });
-    Some(Route {
-        prefix: prefix?.to_owned(),
-        connectors: connectors?,
     })
 }
 

@@ -39,7 +39,7 @@ use crate::connector::{
     BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, DeliveryRequest, Message,
 };
 use crate::flow::share::CoreShare;
-use crate::flow::{AccountFlow, Admission, Load, congestion_state};
+use crate::flow::{AccountFlow, Admission, DelayedResponse, KeyedLimit, Load, congestion_state};
 use crate::ids::{MessageId, MessageIdGenerator};
 use crate::mesh::CoreEnd;
 use crate::mo::{DeliverKind, DeliveryId, PendingLimits, PendingQueue};
@@ -292,6 +292,7 @@ struct Sp {
     permit: Option<BindPermit>,
     account: Option<AccountId>,
     receives: bool,
+    submits: bool,
     version: u8,
     rx: Vec<u8>,
     scheduled: Option<u64>,
@@ -339,6 +340,33 @@ impl Ord for Held {
     }
 }
 
+/// Keys each keyed limiter (per sender, per destination prefix) tracks on one core.
+pub const KEYED_KEYS_PER_CORE: usize = 65_536;
+
+/// One account's flow state on core `core` of `cores`: its share of the TPS, the optional
+/// per-sender and per-prefix limits (each key gets the full configured rate on every core
+/// that sees it: keys are not rebalanced), and the delayed-response policy.
+fn account_flow(account: &crate::config::Account, cores: usize, core: usize) -> AccountFlow {
+    let mut flow = AccountFlow::new(CoreShare::even(u64::from(account.tps), cores, core), 0);
+    let keyed = |tps: u32| KeyedLimit {
+        keys_max: KEYED_KEYS_PER_CORE,
+        rate_milli_per_s: u64::from(tps) * 1_000,
+        burst: u64::from(tps).max(1),
+    };
+    if account.sender_tps > 0 {
+        flow = flow.with_sender_limit(keyed(account.sender_tps));
+    }
+    if account.prefix_tps > 0 {
+        flow =
+            flow.with_destination_limit(keyed(account.prefix_tps), account.prefix_digits as usize);
+    }
+    if account.delayed_response_ms > 0 {
+        flow = flow
+            .with_delayed_response(DelayedResponse::new(u64::from(account.delayed_response_ms)));
+    }
+    flow
+}
+
 /// The status for a query/cancel/replace of a message we do not hold (or may not change).
 fn manage_failure(command: CommandId) -> CommandStatus {
     match command {
@@ -368,6 +396,8 @@ pub struct Core {
     connectors: Vec<Connector>,
     binds: Vec<Vec<Bind>>,
     flows: Vec<AccountFlow>,
+    /// Per account: this core's sessions that may submit.
+    local_submit_binds: Vec<u32>,
     ids: MessageIdGenerator,
     /// Messages in a local connector, by token, until the SMSC answers.
     inflight: HashMap<u64, Meta>,
@@ -439,10 +469,10 @@ impl Core {
                     .collect()
             })
             .collect();
-        let flows = snap
-            .account_info
+        let flows = config
+            .accounts
             .iter()
-            .map(|info| AccountFlow::new(CoreShare::even(u64::from(info.tps), cores, id), 0))
+            .map(|account| account_flow(account, cores, id))
             .collect();
         let pdu_size_max = config.limits.pdu_size_max;
         let frame_limits = FrameLimits {
@@ -469,6 +499,7 @@ impl Core {
             connectors,
             binds,
             flows,
+            local_submit_binds: vec![0; accounts],
             ids: MessageIdGenerator::new(node_id, u8::try_from(id).unwrap_or(u8::MAX)),
             inflight: HashMap::new(),
             correlator: Correlator::new(CorrelatorLimits::default(), Vec::new()),
@@ -737,6 +768,7 @@ impl Core {
             permit: None,
             account: None,
             receives: false,
+            submits: false,
             version: INTERFACE_VERSION_34,
             rx: Vec::new(),
             scheduled: None,
@@ -880,9 +912,14 @@ impl Core {
                         sp.permit = Some(permit);
                         sp.version = bind.interface_version;
                         sp.receives = mode.can_receive();
+                        sp.submits = mode.can_submit();
                         self.counters.binds_accepted += 1;
-                        if sp.receives {
+                        let (receives, submits) = (sp.receives, sp.submits);
+                        if receives {
                             self.receivers_changed(account, 1);
+                        }
+                        if submits {
+                            self.submit_binds_changed(account, 1);
                         }
                     }
                     Err(refusal) => {
@@ -1628,12 +1665,46 @@ impl Core {
         {
             self.receivers_changed(account, -1);
         }
+        if sp.submits
+            && let Some(account) = sp.account
+        {
+            self.submit_binds_changed(account, -1);
+        }
         for outstanding in sp.session.drain_outstanding() {
             if let Some(delivery) = self.delivering.remove(&outstanding.token) {
                 self.delivery_failed(delivery, now);
             }
         }
         self.counters.sessions_closed += 1;
+    }
+
+    fn submit_binds_changed(&mut self, account: AccountId, delta: i32) {
+        let index = account.0 as usize;
+        let local = &mut self.local_submit_binds[index];
+        *local = local.saturating_add_signed(delta);
+        let global = &self.snap.submit_binds[index];
+        if delta > 0 {
+            global.fetch_add(1, Ordering::Relaxed);
+        } else {
+            global.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.refresh_share(index);
+    }
+
+    /// This core's part of the account's TPS: in proportion to its submitting sessions among
+    /// all of the account's (read from the shared counters, refreshed every second and on each
+    /// local bind or unbind), so an SP with one bind gets its whole TPS on that bind's core.
+    fn refresh_share(&mut self, index: usize) {
+        let local = u64::from(self.local_submit_binds[index]);
+        let global = u64::from(self.snap.submit_binds[index].load(Ordering::Relaxed)).max(local);
+        let tps = u64::from(self.snap.config.accounts[index].tps);
+        let share = if local == 0 {
+            CoreShare::even(tps, self.snap.core_count, self.id)
+        } else {
+            CoreShare::from_rate_milli(tps * 1_000 * local / global)
+        };
+        let now = self.now_ms;
+        self.flows[index].apply_share(share, now);
     }
 
     fn receivers_changed(&mut self, account: AccountId, delta: i32) {
@@ -2340,6 +2411,11 @@ impl Core {
                     self.after_sp(index);
                 }
                 TimerKey::Tables => {
+                    for index in 0..self.local_submit_binds.len() {
+                        if self.local_submit_binds[index] > 0 {
+                            self.refresh_share(index);
+                        }
+                    }
                     while let Some(expired) = self.correlator.poll_expired(now) {
                         if let Expired::EarlyReceipt { connector, key, .. } = expired {
                             self.early_addresses.remove(&(connector.0, key));

@@ -8,7 +8,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use smsgw_shared::route::{MemberSpec, RouteSnapshot, RouteSnapshotBuilder};
+use smsgw_shared::route::{
+    AccountId as RouteAccountId, MemberSpec, RouteSnapshot, RouteSnapshotBuilder,
+};
 
 use crate::admission::{AccountId, AccountSpec, Accounts, CmppSpec};
 use crate::config::{Config, MessageIdFormat};
@@ -70,6 +72,19 @@ pub enum SnapshotError {
     Table(String),
 }
 
+/// One route group per `connectors` list: in failover order (priority = position).
+fn failover_members(connectors: &[String]) -> Vec<MemberSpec> {
+    connectors
+        .iter()
+        .enumerate()
+        .map(|(priority, name)| MemberSpec {
+            connector: name.clone(),
+            priority: u8::try_from(priority).unwrap_or(u8::MAX),
+            weight: 1,
+        })
+        .collect()
+}
+
 /// The configuration compiled for the cores.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -79,6 +94,9 @@ pub struct Snapshot {
     pub accounts: Accounts,
     /// Per account, indexed by [`AccountId`].
     pub account_info: Vec<AccountInfo>,
+    /// Per account: sessions that may submit (transmitter, transceiver) over all cores. Cores
+    /// split the account's TPS in proportion to their share of these.
+    pub submit_binds: Vec<AtomicU32>,
     /// Routing.
     pub routes: Arc<RouteSnapshot>,
     /// MO short codes.
@@ -125,22 +143,31 @@ impl Snapshot {
             builder.connector(&connector.name).map_err(|e| table(&e))?;
         }
         for (index, route) in config.routes.iter().enumerate() {
-            // One group per route: its connectors in failover order (priority = position).
-            let members: Vec<MemberSpec> = route
-                .connectors
-                .iter()
-                .enumerate()
-                .map(|(priority, name)| MemberSpec {
-                    connector: name.clone(),
-                    priority: u8::try_from(priority).unwrap_or(u8::MAX),
-                    weight: 1,
-                })
-                .collect();
+            let members = failover_members(&route.connectors);
             let group = format!("route-{index}");
             builder.group(&group, &members).map_err(|e| table(&e))?;
+            let placed = match &route.account {
+                Some(id) => {
+                    let position = config.accounts.iter().position(|a| &a.id == id);
+                    let Some(position) = position else {
+                        return Err(SnapshotError::Table(format!(
+                            "route[{index}].account: {id:?} names no account"
+                        )));
+                    };
+                    let account = RouteAccountId(u32::try_from(position).unwrap_or(u32::MAX));
+                    builder.account_prefix(account, &route.prefix, &group)
+                }
+                None => builder.prefix(&route.prefix, &group),
+            };
+            placed.map_err(|e| SnapshotError::Table(format!("route[{index}].prefix: {e}")))?;
+        }
+        for (index, ported) in config.portability.iter().enumerate() {
+            let members = failover_members(&ported.connectors);
+            let group = format!("ported-{index}");
+            builder.group(&group, &members).map_err(|e| table(&e))?;
             builder
-                .prefix(&route.prefix, &group)
-                .map_err(|e| SnapshotError::Table(format!("route[{index}].prefix: {e}")))?;
+                .ported_number(&ported.number, &group)
+                .map_err(|e| SnapshotError::Table(format!("portability[{index}].number: {e}")))?;
         }
         let routes = builder.build().map_err(|e| table(&e))?;
 
@@ -175,14 +202,100 @@ impl Snapshot {
                 full: AtomicBool::new(false),
             });
         }
+        let submit_binds = config.accounts.iter().map(|_| AtomicU32::new(0)).collect();
         Ok(Snapshot {
             config,
             accounts,
             account_info,
+            submit_binds,
             routes,
             short_codes,
             connectors,
             core_count,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const CONFIG: &str = r#"
+[node]
+id = 1
+cores = 2
+[smpp]
+listen = ["127.0.0.1:0"]
+[[account]]
+id = "acme"
+password = "pw"
+allowed_ips = ["127.0.0.0/8"]
+[[account]]
+id = "beta"
+password = "pw"
+allowed_ips = ["127.0.0.0/8"]
+[[connector]]
+name = "a"
+address = "127.0.0.1:1"
+system_id = "gw"
+password = "pw"
+[[connector]]
+name = "b"
+address = "127.0.0.1:2"
+system_id = "gw"
+password = "pw"
+binds = 3
+[[connector]]
+name = "c"
+address = "127.0.0.1:3"
+system_id = "gw"
+password = "pw"
+[[route]]
+prefix = "2547"
+connectors = ["a", "b"]
+[[route]]
+prefix = "2547"
+account = "beta"
+connectors = ["c"]
+[[portability]]
+number = "254711000001"
+connectors = ["b"]
+"#;
+
+    fn select(snapshot: &Snapshot, account: u32, destination: &str) -> String {
+        let selection = snapshot
+            .routes
+            .select(RouteAccountId(account), destination.as_bytes(), 0, |_| true)
+            .unwrap();
+        snapshot.connectors[selection.connector.index()]
+            .name
+            .clone()
+    }
+
+    // Proves the config's routing layers compile in priority order: a ported number beats
+    // every prefix, a per-account route beats the global one for that account only, and
+    // connectors' home cores follow their bind counts.
+    #[test]
+    fn portability_and_account_routes_compile_in_priority_order() {
+        let config = Config::parse(CONFIG, std::path::Path::new(".")).unwrap();
+        let snapshot = Snapshot::build(config, 1).unwrap();
+        assert_eq!(select(&snapshot, 0, "254722000000"), "a");
+        assert_eq!(select(&snapshot, 1, "254722000000"), "c");
+        assert_eq!(select(&snapshot, 0, "254711000001"), "b");
+        assert_eq!(select(&snapshot, 1, "254711000001"), "b");
+        assert_eq!(snapshot.connectors[0].home_cores, vec![0]);
+        assert_eq!(snapshot.connectors[1].home_cores, vec![0, 1]);
+    }
+
+    // Proves a route naming an unknown account is refused by the loader with its key path.
+    #[test]
+    fn route_for_an_unknown_account_is_refused() {
+        let text = CONFIG.replace("account = \"beta\"", "account = \"gamma\"");
+        let errors = Config::parse(&text, std::path::Path::new(".")).unwrap_err();
+        let text = errors.to_string();
+        assert!(text.contains("route[1].account"), "{text}");
+        assert!(text.contains("names no [[account]]"), "{text}");
     }
 }
