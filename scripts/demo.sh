@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds, and shows the product working.
-# Today that is the codec sample: SMPP and CMPP PDUs encoded to bytes and decoded back, and text
-# split into SMS parts. The data-plane issue turns this into `smsgw demo`.
+# The README's first command: installs what is missing, builds, and shows the product working:
+# `smsgw demo` starts the SMSC simulator and the gateway in front of it on an embedded config,
+# sends GSM, UCS2 and long messages as an SP, prints their receipts and MO as they arrive, and
+# runs until Ctrl-C. Extra arguments go to `smsgw demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -9,4 +10,4 @@ source scripts/lib.sh
 smsgw_setup
 smsgw_log "building (release; the first build compiles RocksDB and takes ~25 minutes on 2 cores)"
 cargo build --release --workspace --locked
-exec "$CARGO_TARGET_DIR/release/smsgw-bench" codec-sample "$@"
+exec "$CARGO_TARGET_DIR/release/smsgw" demo "$@"
