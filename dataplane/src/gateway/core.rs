@@ -409,6 +409,8 @@ pub struct Core {
     delivery_token: u64,
     /// `[account][core]`: receiving sessions.
     receivers: Vec<Vec<u32>>,
+    /// `[account]`: this core's receiving sessions (slot indices).
+    receiver_lists: Vec<Vec<u32>>,
     outbox: VecDeque<(usize, Hop)>,
     recent: HashMap<u64, Recent>,
     recent_order: VecDeque<u64>,
@@ -508,6 +510,7 @@ impl Core {
             delivering: HashMap::new(),
             delivery_token: 1,
             receivers: vec![vec![0; cores]; accounts],
+            receiver_lists: vec![Vec::new(); accounts],
             outbox: VecDeque::new(),
             recent: HashMap::new(),
             recent_order: VecDeque::new(),
@@ -916,6 +919,7 @@ impl Core {
                         self.counters.binds_accepted += 1;
                         let (receives, submits) = (sp.receives, sp.submits);
                         if receives {
+                            self.receiver_lists[account.0 as usize].push(index);
                             self.receivers_changed(account, 1);
                         }
                         if submits {
@@ -1663,6 +1667,7 @@ impl Core {
         if sp.receives
             && let Some(account) = sp.account
         {
+            self.receiver_lists[account.0 as usize].retain(|&other| other != index);
             self.receivers_changed(account, -1);
         }
         if sp.submits
@@ -1784,37 +1789,20 @@ impl Core {
 
     fn on_bind_bytes(&mut self, c: usize, b: BindIndex, data: &[u8], now: u64) {
         let mut rx = std::mem::take(&mut self.binds[c][b].rx);
-        let source: &[u8] = if rx.is_empty() {
-            data
+        if rx.is_empty() {
+            let (consumed, broken) = self.bind_frames(c, b, data, now);
+            if !broken && consumed < data.len() {
+                rx.extend_from_slice(&data[consumed..]);
+            }
         } else {
             rx.extend_from_slice(data);
-            &rx
-        };
-        let mut frames = Frames::new(source, FrameLimits::SMPP);
-        let mut broken = false;
-        while let Some(frame) = frames.next() {
-            match frame {
-                Ok(frame) => self.connectors[c].handle_frame(b, frame, now),
-                Err(_) => {
-                    broken = true;
-                    self.connectors[c].handle_frame(b, frames.remainder(), now);
-                    break;
-                }
+            let (consumed, broken) = self.bind_frames(c, b, &rx, now);
+            if broken {
+                rx.clear();
+            } else {
+                rx.drain(..consumed);
             }
         }
-        let consumed = frames.consumed();
-        let mut rest = if broken || consumed >= source.len() {
-            Vec::new()
-        } else {
-            source[consumed..].to_vec()
-        };
-        if !rx.is_empty() {
-            rx.clear();
-            std::mem::swap(&mut rx, &mut rest);
-            rx.clear();
-            rx.extend_from_slice(&rest);
-        }
-        let rx = if rx.is_empty() { rest } else { rx };
         if self.binds[c][b].conn.is_some() {
             self.binds[c][b].rx = rx;
         }
@@ -1822,6 +1810,22 @@ impl Core {
         self.drain_connector_events(c, now);
         self.mark_binds_dirty(c);
         self.update_full(c);
+    }
+
+    /// Hands every whole frame of `data` to the bind's session; returns bytes consumed and
+    /// whether the framing broke (the session then closed).
+    fn bind_frames(&mut self, c: usize, b: BindIndex, data: &[u8], now: u64) -> (usize, bool) {
+        let mut frames = Frames::new(data, FrameLimits::SMPP);
+        while let Some(frame) = frames.next() {
+            match frame {
+                Ok(frame) => self.connectors[c].handle_frame(b, frame, now),
+                Err(_) => {
+                    self.connectors[c].handle_frame(b, frames.remainder(), now);
+                    return (data.len(), true);
+                }
+            }
+        }
+        (frames.consumed(), false)
     }
 
     fn bind_gone(&mut self, c: usize, b: BindIndex, now: u64) {
@@ -2192,14 +2196,12 @@ impl Core {
     }
 
     /// A local receiving session of `account` with room for one more request.
-    fn local_receiver(sps: &[Option<Sp>], account: AccountId) -> Option<u32> {
-        sps.iter().enumerate().find_map(|(index, sp)| {
-            let sp = sp.as_ref()?;
-            (sp.receives
-                && sp.account == Some(account)
-                && sp.session.is_bound()
-                && sp.session.window_available() > 0)
-                .then_some(index as u32)
+    fn local_receiver(sps: &[Option<Sp>], lists: &[Vec<u32>], account: AccountId) -> Option<u32> {
+        let list = lists.get(account.0 as usize)?;
+        list.iter().copied().find(|&index| {
+            sps.get(index as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|sp| sp.session.is_bound() && sp.session.window_available() > 0)
         })
     }
 
@@ -2215,9 +2217,10 @@ impl Core {
         for _ in 0..DELIVERY_BUDGET {
             let receivers = &self.receivers;
             let sps = &self.sps;
+            let lists = &self.receiver_lists;
             let id = self.id;
             let Some(attempt) = self.pending.poll_deliver(now, |account| {
-                Core::local_receiver(sps, account).is_some()
+                Core::local_receiver(sps, lists, account).is_some()
                     || receivers
                         .get(account.0 as usize)
                         .is_some_and(|row| (0..row.len()).any(|c| c != id && row[c] > 0))
@@ -2227,7 +2230,7 @@ impl Core {
             let delivery_id = attempt.id;
             let account = attempt.account;
             let item = attempt.item.clone();
-            if let Some(index) = Core::local_receiver(&self.sps, account) {
+            if let Some(index) = Core::local_receiver(&self.sps, &self.receiver_lists, account) {
                 if !self.send_delivery(index, delivery_id, item, now) {
                     self.delivery_failed(delivery_id, now);
                 }
