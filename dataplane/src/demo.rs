@@ -262,7 +262,7 @@ pub fn run(stop: Arc<AtomicBool>) -> Result<(), String> {
     client.unbind();
     let counters = gateway.join();
     println!(
-        "demo: stopped; submits accepted {}, receipts delivered {}",
+        "demo: stopped; submits accepted {}, receipts and MO delivered {}",
         counters.submits_accepted, counters.delivered_to_sp
     );
     Ok(())

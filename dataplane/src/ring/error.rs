@@ -41,6 +41,21 @@ pub enum RingError {
         feature: &'static str,
         kernel_min: &'static str,
     },
+    #[error(
+        "provided buffers out of range: {count} buffers of {size_bytes} bytes (count a power of \
+         two in 1..={count_max}, size in 1..={size_max} bytes)"
+    )]
+    ProvidedBuffersOutOfRange {
+        count: u16,
+        size_bytes: usize,
+        count_max: u16,
+        size_max: usize,
+    },
+    #[error(
+        "registering {count} provided buffers failed: {source}; fix: run on Linux >= 5.19 \
+         (IORING_REGISTER_PBUF_RING), or run the epoll backend"
+    )]
+    ProvidedBuffers { count: u16, source: io::Error },
     #[error("io_uring_enter failed: {0}")]
     Enter(#[source] io::Error),
 }
@@ -54,6 +69,8 @@ pub enum SubmitError {
     SubmissionQueueFull { entries: u32 },
     #[error("empty buffer window: offset {offset} >= length {len}")]
     EmptyWindow { offset: usize, len: usize },
+    #[error("no provided buffers registered (Ring::register_provided_buffers)")]
+    NoProvidedBuffers,
     #[error("flushing the submission queue failed: {0}")]
     Enter(#[source] io::Error),
 }

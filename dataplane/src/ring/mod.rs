@@ -19,7 +19,13 @@
 //!    slot's memory is unreachable from outside until the drain returns it in an [`Output`].
 //! 2. **Adopting descriptors the kernel created** (multishot accept results, `eventfd(2)`): a
 //!    non-negative result is a fresh descriptor nobody else owns, wrapped once in an `OwnedFd`.
-//! 3. **`getrlimit` and `eventfd` FFI calls**: one out-pointer to a live local, or no pointer.
+//! 3. **`getrlimit`, `sysconf` and `eventfd` FFI calls**: one out-pointer to a live local, or no
+//!    pointer.
+//! 4. **Provided buffers** (`provided.rs`, multishot receives): the kernel writes a buffer of the
+//!    group at any time while its id is in the buffer ring; user space reads a buffer only while a
+//!    completion has handed its id out (a [`ProvidedBuf`]) and until [`Ring::recycle`] puts it
+//!    back. The allocations are freed only after the group is unregistered with nothing in
+//!    flight, and leaked otherwise, as in (c). The module doc of `provided.rs` has the details.
 //!
 //! Descriptors in SQEs are plain numbers: the kernel resolves them when the SQE is *submitted*,
 //! so the caller keeps each descriptor open until the next `submit_and_wait`. Getting that wrong
@@ -36,8 +42,9 @@
 //!
 //! # Not here
 //!
-//! Registered/provided buffers, SEND_ZC and the cross-core sleep protocol build on this layer
-//! later; the epoll fallback (DESIGN.md §3) lives behind the same interface elsewhere.
+//! Registered (fixed) buffers and SEND_ZC build on this layer later; the cross-core sleep protocol
+//! is [`crate::mesh`]'s, and the per-core I/O backends over this layer and over epoll are
+//! [`crate::runtime`]'s.
 
 #![allow(unsafe_code)]
 
@@ -45,9 +52,12 @@ mod capability;
 mod error;
 mod eventfd;
 mod op;
+mod provided;
 mod slab;
 
+use std::net::SocketAddr;
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use io_uring::{IoUring, cqueue, squeue, types};
@@ -55,9 +65,11 @@ use io_uring::{IoUring, cqueue, squeue, types};
 pub use error::{Refused, RingError, SubmitError};
 pub use eventfd::WakeFd;
 pub use op::{Failure, Output};
+pub use provided::ProvidedBuf;
 pub use slab::Token;
 
 use op::InFlightOp;
+use provided::ProvidedBuffers;
 use slab::{Interest, Slab};
 
 /// Start-up options of a [`Ring`].
@@ -95,15 +107,20 @@ pub struct Completion {
 
 /// One core's io_uring and the in-flight slab that owns kernel-bound memory.
 ///
-/// Call contract: submit with `accept_multi`/`recv`/`send`/`timeout`/`close`/`read_eventfd`
-/// (each returns a [`Token`] or hands the resources back in [`Refused`]); keep the descriptors
-/// open until the next [`Ring::submit_and_wait`]; then drain [`Ring::next_completion`] until
-/// `None` or the tick's budget. [`Ring::abandon`] drops interest without freeing anything early;
-/// [`Ring::cancel`] asks the kernel to finish an operation early (its completion still arrives).
+/// Call contract: submit with `accept_multi`/`connect`/`recv`/`recv_multi`/`send`/`timeout`/
+/// `close`/`read_eventfd` (each returns a [`Token`] or hands the resources back in [`Refused`]);
+/// keep the descriptors open until the next [`Ring::submit_and_wait`]; then drain
+/// [`Ring::next_completion`] until `None` or the tick's budget. [`Ring::abandon`] drops interest
+/// without freeing anything early; [`Ring::cancel`] asks the kernel to finish an operation early
+/// (its completion still arrives). `recv_multi` needs [`Ring::register_provided_buffers`] first;
+/// each buffer it hands out goes back with [`Ring::recycle`].
 pub struct Ring {
     uring: IoUring,
     slab: Slab,
     entries: u32,
+    /// Names this ring in the [`ProvidedBuf`]s it hands out.
+    id: u64,
+    provided: Option<ProvidedBuffers>,
 }
 
 impl Ring {
@@ -134,7 +151,55 @@ impl Ring {
             uring,
             slab: Slab::with_capacity(options.in_flight_max),
             entries,
+            id: NEXT_RING_ID.fetch_add(1, Ordering::Relaxed),
+            provided: None,
         })
+    }
+
+    /// Allocates and registers this ring's provided-buffer group (Linux 5.19): `count` buffers of
+    /// `size_bytes`, `count` a power of two. Memory: `count × size_bytes` (zeroed once) plus
+    /// `16 × count` bytes of pinned ring. Once per ring.
+    pub fn register_provided_buffers(
+        &mut self,
+        count: u16,
+        size_bytes: usize,
+    ) -> Result<(), RingError> {
+        assert!(
+            self.provided.is_none(),
+            "one provided-buffer group per ring"
+        );
+        let in_range = count.is_power_of_two()
+            && count <= PROVIDED_COUNT_MAX
+            && size_bytes > 0
+            && size_bytes <= PROVIDED_BUFFER_SIZE_MAX;
+        if !in_range {
+            return Err(RingError::ProvidedBuffersOutOfRange {
+                count,
+                size_bytes,
+                count_max: PROVIDED_COUNT_MAX,
+                size_max: PROVIDED_BUFFER_SIZE_MAX,
+            });
+        }
+        let buffers = ProvidedBuffers::new(self.id, count, size_bytes);
+        let submitter = self.uring.submitter();
+        // SAFETY: the ring memory (`count` entries, page-aligned) stays valid until the group is
+        // unregistered or leaked (`Drop for Ring`), and so do the buffers its entries point to;
+        // invariant 4 of the module doc.
+        let registered = unsafe {
+            submitter.register_buf_ring_with_flags(
+                buffers.ring_addr(),
+                buffers.count(),
+                PROVIDED_GROUP,
+                0,
+            )
+        };
+        if let Err(source) = registered {
+            // SAFETY: the registration failed, so the kernel never referenced the memory.
+            unsafe { buffers.free() };
+            return Err(RingError::ProvidedBuffers { count, source });
+        }
+        self.provided = Some(buffers);
+        Ok(())
     }
 
     /// Arms a multishot accept on `listener`: one completion per connection.
@@ -144,6 +209,49 @@ impl Ring {
             error,
             returned: (),
         })
+    }
+
+    /// Connects the stream socket `fd` to `addr`; completes with [`Output::Connect`] or the
+    /// connect error (`ECONNREFUSED`, `ETIMEDOUT`...).
+    pub fn connect(&mut self, fd: BorrowedFd<'_>, addr: SocketAddr) -> Result<Token, Refused<()>> {
+        let op = InFlightOp::Connect(op::connect::ConnectOp::new(fd, addr));
+        self.submit(op).map_err(|(error, _)| Refused {
+            error,
+            returned: (),
+        })
+    }
+
+    /// Arms a multishot receive on `fd` into the provided buffers: one
+    /// [`Output::RecvProvided`] per arrival while `Completion::more`. It ends on EOF, errors,
+    /// cancellation and `ENOBUFS` (every buffer handed out): re-arm after recycling.
+    pub fn recv_multi(&mut self, fd: BorrowedFd<'_>) -> Result<Token, Refused<()>> {
+        if self.provided.is_none() {
+            return Err(Refused {
+                error: SubmitError::NoProvidedBuffers,
+                returned: (),
+            });
+        }
+        let op = InFlightOp::RecvMulti(op::recv_multi::RecvMultiOp::new(fd, PROVIDED_GROUP));
+        self.submit(op).map_err(|(error, _)| Refused {
+            error,
+            returned: (),
+        })
+    }
+
+    /// The bytes a multishot receive put in `buffer`.
+    pub fn provided_bytes(&self, buffer: &ProvidedBuf) -> &[u8] {
+        let Some(provided) = &self.provided else {
+            unreachable!("a ProvidedBuf exists only once buffers are registered")
+        };
+        provided.bytes(buffer)
+    }
+
+    /// Gives `buffer` back to the kernel for the next receive.
+    pub fn recycle(&mut self, buffer: ProvidedBuf) {
+        let Some(provided) = &mut self.provided else {
+            unreachable!("a ProvidedBuf exists only once buffers are registered")
+        };
+        provided.recycle(buffer);
     }
 
     /// Receives into `buffer[offset..]`; `offset < buffer.len()`.
@@ -252,6 +360,12 @@ impl Ring {
         self.slab.orphan(token)
     }
 
+    /// SQEs queued and not yet consumed by the kernel. Zero after a successful submit; a
+    /// descriptor some queued SQE names must stay open while this is not zero.
+    pub fn queued_count(&mut self) -> usize {
+        self.uring.submission().len()
+    }
+
     /// Operations submitted and not yet finally completed, orphaned ones included.
     pub fn in_flight_count(&self) -> usize {
         self.slab.in_flight_count()
@@ -285,7 +399,8 @@ impl Ring {
     }
 
     /// Pops the next completion for the caller. Completions of orphaned operations free their
-    /// slot here and are not returned; cancel-request CQEs are skipped.
+    /// slot here and are not returned (a provided buffer they carry is recycled); cancel-request
+    /// CQEs are skipped.
     pub fn next_completion(&mut self) -> Option<Completion> {
         loop {
             let cqe = self.uring.completion().next()?;
@@ -294,17 +409,27 @@ impl Ring {
             }
             let token = Token::from_user_data(cqe.user_data());
             let more = cqueue::more(cqe.flags());
+            let mut selected = cqueue::buffer_select(cqe.flags()).map(|bid| {
+                let Some(provided) = &mut self.provided else {
+                    unreachable!("a CQE selected buffer {bid} but no group is registered")
+                };
+                provided.take(bid, usize::try_from(cqe.result()).unwrap_or(0))
+            });
             let (result, interest) = if more {
                 let Some((op, interest)) = self.slab.get_mut(token) else {
                     unreachable!("a CQE names a live slot until its final CQE: {token:?}")
                 };
-                (op.complete_more(cqe.result()), interest)
+                (op.complete_more(cqe.result(), &mut selected), interest)
             } else {
                 let Some((op, interest)) = self.slab.remove(token) else {
                     unreachable!("a CQE names a live slot until its final CQE: {token:?}")
                 };
-                (op.complete(cqe.result()), interest)
+                (op.complete(cqe.result(), &mut selected), interest)
             };
+            // A buffer the output did not take (0 bytes or an error) goes straight back.
+            if let Some(buffer) = selected {
+                self.recycle(buffer);
+            }
             match interest {
                 Interest::Caller => {
                     return Some(Completion {
@@ -313,9 +438,14 @@ impl Ring {
                         result,
                     });
                 }
-                // Dropping the output frees the buffer (the kernel is done with it) or closes
-                // the accepted descriptor nobody wants.
-                Interest::Orphaned => drop(result),
+                Interest::Orphaned => match result {
+                    Ok(Output::RecvProvided {
+                        buffer: Some(buffer),
+                    }) => self.recycle(buffer),
+                    // Dropping the output frees the buffer (the kernel is done with it) or closes
+                    // the accepted descriptor nobody wants.
+                    other => drop(other),
+                },
             }
         }
     }
@@ -387,13 +517,22 @@ impl std::fmt::Debug for Ring {
 
 impl Drop for Ring {
     fn drop(&mut self) {
-        if self.slab.in_flight_count() == 0 {
-            return;
-        }
-        if !self.shutdown() {
+        let drained = self.slab.in_flight_count() == 0 || self.shutdown();
+        if !drained {
             // The kernel may still write into these buffers after the ring fd closes (ring exit
             // is asynchronous): leaking is the only sound choice left.
             self.slab.leak();
+        }
+        if let Some(buffers) = self.provided.take() {
+            let submitter = self.uring.submitter();
+            if drained && submitter.unregister_buf_ring(PROVIDED_GROUP).is_ok() {
+                // SAFETY: the group is unregistered and nothing is in flight, so no request can
+                // select a buffer and the kernel references neither allocation.
+                unsafe { buffers.free() };
+            } else {
+                // A receive may still be filling a buffer: leak them, as with the slab.
+                std::mem::forget(buffers);
+            }
         }
     }
 }
@@ -411,6 +550,18 @@ pub const ENTRIES_MAX: u32 = 4096;
 /// recv and one send per session plus accept, timers and the wake read; 8000 sessions per core
 /// leave headroom.
 pub const IN_FLIGHT_MAX: usize = 16384;
+
+/// Most provided buffers per group: the kernel's limit on a buffer ring's entries.
+pub const PROVIDED_COUNT_MAX: u16 = 32_768;
+
+/// Largest provided buffer; receives are chunked into buffers, so bigger ones only waste memory.
+pub const PROVIDED_BUFFER_SIZE_MAX: usize = 1024 * 1024;
+
+/// The one buffer group id each ring registers.
+const PROVIDED_GROUP: u16 = 0;
+
+/// Source of [`Ring`] ids (a [`ProvidedBuf`] is checked against the ring that lent it).
+static NEXT_RING_ID: AtomicU64 = AtomicU64::new(0);
 
 /// `user_data` of cancel requests, whose CQEs carry no slot. Never a token: slot indices stay
 /// below `IN_FLIGHT_MAX`, so the low 32 bits of a token are never all ones.

@@ -37,10 +37,10 @@ impl Backend {
 pub fn choose_backend(wanted: IoBackend) -> Result<Backend, String> {
     match wanted {
         IoBackend::Epoll => Ok(Backend::Epoll),
-        IoBackend::IoUring => uring_probe()
+        IoBackend::IoUring => uring::probe()
             .map(|()| Backend::IoUring)
             .map_err(|why| format!("io_backend = \"io_uring\" but io_uring is unavailable: {why}")),
-        IoBackend::Auto => match uring_probe() {
+        IoBackend::Auto => match uring::probe() {
             Ok(()) => Ok(Backend::IoUring),
             Err(why) => {
                 eprintln!("smsgw: io_uring unavailable ({why}); using the epoll backend");
@@ -56,14 +56,8 @@ pub fn open_driver(backend: Backend, wake: OwnedFd) -> Result<Box<dyn Driver>, S
         Backend::Epoll => epoll::EpollDriver::new(wake)
             .map(|driver| Box::new(driver) as Box<dyn Driver>)
             .map_err(|error| format!("epoll: {error}")),
-        Backend::IoUring => {
-            drop(wake);
-            Err("io_uring: TEMP".to_string())
-        }
+        Backend::IoUring => uring::UringDriver::new(wake)
+            .map(|driver| Box::new(driver) as Box<dyn Driver>)
+            .map_err(|error| format!("io_uring: {error}")),
     }
-}
-
-// TEMP until uring.rs lands.
-fn uring_probe() -> Result<(), String> {
-    Err("TEMP".into())
 }

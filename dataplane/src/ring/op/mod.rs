@@ -9,8 +9,10 @@
 pub(super) mod accept;
 pub(super) mod cancel;
 pub(super) mod close;
+pub(super) mod connect;
 pub(super) mod read_eventfd;
 pub(super) mod recv;
+pub(super) mod recv_multi;
 pub(super) mod send;
 pub(super) mod timeout;
 
@@ -18,6 +20,8 @@ use std::io;
 use std::os::fd::OwnedFd;
 
 use io_uring::squeue;
+
+use super::ProvidedBuf;
 
 /// What a successfully completed operation hands back to the caller.
 #[derive(Debug)]
@@ -31,6 +35,10 @@ pub enum Output {
         offset: usize,
         len: usize,
     },
+    /// One arrival of a multishot receive: `Some` holds the bytes in a provided buffer (read it
+    /// with `Ring::provided_bytes`, give it back with `Ring::recycle`); `None` means the peer
+    /// closed its side (a 0-byte read, which ends the request).
+    RecvProvided { buffer: Option<ProvidedBuf> },
     /// `sent` bytes of `buffer[offset..]` left; `offset + sent < buffer.len()` is a partial send
     /// and the caller resubmits the rest.
     Send {
@@ -42,6 +50,8 @@ pub enum Output {
     Timeout,
     /// The descriptor was closed.
     Close,
+    /// The socket is connected.
+    Connect,
     /// The eventfd was read; `count` is the sum of the writes since the previous read.
     EventFd { count: u64 },
 }
@@ -60,9 +70,11 @@ pub struct Failure {
 pub(super) enum InFlightOp {
     Accept(accept::AcceptOp),
     Recv(recv::RecvOp),
+    RecvMulti(recv_multi::RecvMultiOp),
     Send(send::SendOp),
     Timeout(timeout::TimeoutOp),
     Close(close::CloseOp),
+    Connect(connect::ConnectOp),
     ReadEventFd(read_eventfd::ReadEventFdOp),
 }
 
@@ -72,29 +84,43 @@ impl InFlightOp {
         match self {
             Self::Accept(op) => op.entry(),
             Self::Recv(op) => op.entry(),
+            Self::RecvMulti(op) => op.entry(),
             Self::Send(op) => op.entry(),
             Self::Timeout(op) => op.entry(),
             Self::Close(op) => op.entry(),
+            Self::Connect(op) => op.entry(),
             Self::ReadEventFd(op) => op.entry(),
         }
     }
 
-    /// Handles a CQE flagged `IORING_CQE_F_MORE`: the operation stays in flight.
-    pub(super) fn complete_more(&mut self, result: i32) -> Result<Output, Failure> {
+    /// Handles a CQE flagged `IORING_CQE_F_MORE`: the operation stays in flight. `selected` is
+    /// the provided buffer the CQE names, if any; the op moves it into its output when used.
+    pub(super) fn complete_more(
+        &mut self,
+        result: i32,
+        selected: &mut Option<ProvidedBuf>,
+    ) -> Result<Output, Failure> {
         match self {
             Self::Accept(op) => op.complete(result),
-            other => unreachable!("only multishot accept is submitted multishot, got {other:?}"),
+            Self::RecvMulti(op) => op.complete(result, selected),
+            other => unreachable!("only accept and recv are submitted multishot, got {other:?}"),
         }
     }
 
     /// Handles the final CQE: the kernel is done with the memory, which goes back to the caller.
-    pub(super) fn complete(self, result: i32) -> Result<Output, Failure> {
+    pub(super) fn complete(
+        self,
+        result: i32,
+        selected: &mut Option<ProvidedBuf>,
+    ) -> Result<Output, Failure> {
         match self {
             Self::Accept(mut op) => op.complete(result),
             Self::Recv(op) => op.complete(result),
+            Self::RecvMulti(mut op) => op.complete(result, selected),
             Self::Send(op) => op.complete(result),
             Self::Timeout(op) => op.complete(result),
             Self::Close(op) => op.complete(result),
+            Self::Connect(op) => op.complete(result),
             Self::ReadEventFd(op) => op.complete(result),
         }
     }
