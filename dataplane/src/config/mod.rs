@@ -201,6 +201,8 @@ pub struct Account {
     pub prefix_tps: u32,
     /// `prefix_digits`: how many leading digits of the destination `prefix_tps` keys on.
     pub prefix_digits: u32,
+    /// `mo_concat`: concatenated MO reassembled into one deliver_sm, or passed on as parts.
+    pub mo_concat: MoConcat,
     /// `delayed_response_ms`: over its TPS, hold the submit_sm_resp (and the message) up to
     /// this long instead of answering `ESME_RTHROTTLED` (0: answer at once).
     pub delayed_response_ms: u32,
@@ -209,6 +211,15 @@ pub struct Account {
 /// `account.message_id_format`: how message ids are rendered in submit_sm_resp and receipts
 /// (`"hex"`: 16 upper-case hexadecimal digits; `"decimal"`: for SPs that store ids as integers).
 pub use crate::ids::MessageIdFormat;
+
+/// `account.mo_concat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoConcat {
+    /// `"parts"`: each part is delivered as the SMSC sent it (UDH or SAR TLVs intact).
+    Parts,
+    /// `"reassemble"`: parts are joined into one deliver_sm (text in message_payload).
+    Reassemble,
+}
 
 /// `account.cmpp`: how the SP authenticates over CMPP.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,6 +63,7 @@ pub const KEYS: &[KeySpec] = &[
     live("account.prefix_tps"),
     live("account.prefix_digits"),
     live("account.delayed_response_ms"),
+    live("account.mo_concat"),
     live("account.cmpp.source_addr"),
     live("account.cmpp.shared_secret"),
     live("connector.name"),

@@ -20,7 +20,7 @@ use super::reader::{Fields, Need, integer_value, string_value};
 use super::value::{HostPort, Secret, parse_cidr, quote};
 use super::{
     Account, CmppAccess, Config, Connector, Cores, Durability, Endpoint, IoBackend, Journal,
-    Limits, Listeners, MessageIdFormat, Node, Ported, Route,
+    Limits, Listeners, MessageIdFormat, MoConcat, Node, Ported, Route,
 };
 
 /// Reads and checks the whole file's table; paths in `node.data_dir` are joined to `base_dir`.
@@ -464,6 +464,15 @@ fn account(
         "milliseconds, 0 to answer ESME_RTHROTTLED at once",
         Need::Default(0),
     );
+    let mo_concat = fields.word(
+        errors,
+        "mo_concat",
+        &[
+            ("parts", MoConcat::Parts),
+            ("reassemble", MoConcat::Reassemble),
+        ],
+        MoConcat::Parts,
+    );
     Some(Account {
         id: id?.to_owned(),
         password: Secret::new(password?.to_owned()),
@@ -478,6 +487,7 @@ fn account(
         prefix_tps: prefix_tps?,
         prefix_digits: prefix_digits?,
         delayed_response_ms: delayed_response_ms?,
+        mo_concat: mo_concat?,
     })
 }
 

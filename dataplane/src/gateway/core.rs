@@ -32,7 +32,7 @@ use smsgw_shared::smpp::pdu::{
 use smsgw_shared::smpp::session::{CloseReason, Event, Session, TimerEvent};
 use smsgw_shared::smpp::status::CommandStatus;
 use smsgw_shared::smpp::tlv::{Tlvs, tag};
-use smsgw_shared::text::Stat;
+use smsgw_shared::text::{Concat, ConcatReference, Reassembler, ReassemblyError, Stat, Udh};
 
 use crate::admission::{AccountId, BindMode as AdmitMode, BindPermit};
 use crate::connector::{
@@ -52,6 +52,7 @@ use crate::runtime::{ConnId, Driver, IoEvent};
 
 use super::counters::Counters;
 use super::snapshot::Snapshot;
+use crate::config::MoConcat;
 
 /// Our system_id in bind responses.
 pub const GATEWAY_SYSTEM_ID: &[u8] = b"smsgw";
@@ -76,6 +77,17 @@ pub const EARLY_ADDRESSES_MAX: usize = 65_536;
 /// Messages whose state a core keeps for query_sm, cancel_sm and replace_sm, at most; the
 /// oldest is forgotten first (the journal issue answers older ones from RocksDB).
 pub const RECENT_MAX: usize = 262_144;
+
+/// Concatenated MO messages a core holds for reassembly, at most; past it a part is passed on
+/// unreassembled.
+pub const MO_REASSEMBLY_MAX: usize = 16_384;
+
+/// How long a concatenated MO waits for its missing parts before the parts that came are
+/// passed on as they are.
+pub const MO_REASSEMBLY_TIMEOUT_MS: u64 = 60_000;
+
+/// Which stream a concatenated MO part belongs to: account, source, destination, data_coding.
+type MoKey = (u32, Vec<u8>, Vec<u8>, u8);
 
 /// SMPP message_state values (SMPP v3.4 §5.2.28).
 mod state {
@@ -156,6 +168,14 @@ pub enum Hop {
         state: u8,
         /// See `state`.
         error_code: u8,
+    },
+    /// A part of a concatenated MO to reassemble on the receiving core (chosen by its
+    /// addresses, so every part of one message meets on one core).
+    MoPart {
+        /// The SP.
+        account: AccountId,
+        /// The part as the SMSC sent it.
+        deliver: Box<DeliverSm<Vec<u8>>>,
     },
     /// The number of receiving sessions `account` has on core `core` changed.
     Receivers {
@@ -367,6 +387,53 @@ fn account_flow(account: &crate::config::Account, cores: usize, core: usize) -> 
     flow
 }
 
+/// esm_class bit 6: the short_message starts with a user data header.
+const ESM_UDHI: u8 = 0x40;
+
+/// The concatenation of a part from its UDH (8- or 16-bit reference).
+fn concat_of_udh(short_message: &[u8]) -> Option<Concat> {
+    Udh::parse(short_message).ok()?.0.concat()
+}
+
+/// Where a deliver_sm sits in a concatenated message: its UDH when UDHI is set, else the SAR
+/// TLVs; `None` for a message sent whole.
+fn concat_of(deliver: &DeliverSm<Vec<u8>>) -> Option<Concat> {
+    if deliver.esm_class & ESM_UDHI != 0 {
+        return concat_of_udh(&deliver.short_message);
+    }
+    let tlvs = &deliver.tlvs;
+    Some(Concat {
+        reference: ConcatReference::Ref16(tlvs.sar_msg_ref_num()?),
+        total: tlvs.sar_total_segments()?,
+        seqnum: tlvs.sar_segment_seqnum()?,
+    })
+}
+
+/// The text of a stored part: after its UDH when it has one.
+fn user_text(part: &[u8]) -> &[u8] {
+    match Udh::parse(part) {
+        Ok((udh, rest)) if udh.concat().is_some() => rest,
+        _ => part,
+    }
+}
+
+/// The core that reassembles an MO stream: a hash of account and addresses, the same on every
+/// core.
+fn mo_owner(account: AccountId, deliver: &DeliverSm<Vec<u8>>, cores: usize) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = account
+        .0
+        .to_be_bytes()
+        .into_iter()
+        .chain(deliver.source_addr.iter().copied())
+        .chain([0])
+        .chain(deliver.destination_addr.iter().copied());
+    for byte in bytes {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % cores as u64) as usize
+}
+
 /// The status for a query/cancel/replace of a message we do not hold (or may not change).
 fn manage_failure(command: CommandId) -> CommandStatus {
     match command {
@@ -413,6 +480,7 @@ pub struct Core {
     receiver_lists: Vec<Vec<u32>>,
     outbox: VecDeque<(usize, Hop)>,
     recent: HashMap<u64, Recent>,
+    mo_parts: Reassembler<MoKey>,
     recent_order: VecDeque<u64>,
     held: BinaryHeap<Reverse<Held>>,
     wheel: TimerWheel<TimerKey>,
@@ -513,6 +581,7 @@ impl Core {
             receiver_lists: vec![Vec::new(); accounts],
             outbox: VecDeque::new(),
             recent: HashMap::new(),
+            mo_parts: Reassembler::new(MO_REASSEMBLY_MAX, MO_REASSEMBLY_TIMEOUT_MS),
             recent_order: VecDeque::new(),
             held: BinaryHeap::new(),
             wheel: TimerWheel::new(0),
@@ -1983,13 +2052,126 @@ impl Core {
                     return CommandStatus::ESME_RINVDSTADR;
                 };
                 self.counters.mo_received += 1;
-                self.queue_delivery(
+                let reassemble =
+                    self.snap.config.accounts[account.0 as usize].mo_concat == MoConcat::Reassemble;
+                if !reassemble || concat_of(&deliver).is_none() {
+                    return self.queue_delivery(
+                        account,
+                        Delivery {
+                            deliver_sm: deliver,
+                        },
+                        now,
+                    );
+                }
+                let owner = mo_owner(account, &deliver, self.snap.core_count);
+                if owner == self.id {
+                    return self.reassemble_mo(account, deliver, now);
+                }
+                let hop = Hop::MoPart {
                     account,
-                    Delivery {
-                        deliver_sm: deliver,
-                    },
-                    now,
-                )
+                    deliver: Box::new(deliver),
+                };
+                match self.mesh.send(owner, hop) {
+                    Ok(()) => CommandStatus::ESME_ROK,
+                    Err(_) => {
+                        self.counters.mesh_full += 1;
+                        CommandStatus::ESME_RX_T_APPN
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes one part of a concatenated MO; a completed message is queued as one deliver_sm
+    /// (the last part's fields, text in message_payload). Parts the table cannot take are
+    /// passed on as they came; duplicates are dropped.
+    fn reassemble_mo(
+        &mut self,
+        account: AccountId,
+        deliver: DeliverSm<Vec<u8>>,
+        now: u64,
+    ) -> CommandStatus {
+        let Some(concat) = concat_of(&deliver) else {
+            return self.queue_delivery(
+                account,
+                Delivery {
+                    deliver_sm: deliver,
+                },
+                now,
+            );
+        };
+        let key = (
+            account.0,
+            deliver.source_addr.clone(),
+            deliver.destination_addr.clone(),
+            deliver.data_coding,
+        );
+        match self.mo_parts.handle_part(
+            key,
+            concat.reference,
+            concat.total,
+            concat.seqnum,
+            &deliver.short_message,
+            now,
+        ) {
+            Ok(None) => CommandStatus::ESME_ROK,
+            Ok(Some(done)) => {
+                let mut text = Vec::new();
+                for part in &done.parts {
+                    text.extend_from_slice(user_text(part));
+                }
+                let mut whole = deliver;
+                whole.esm_class &= !ESM_UDHI;
+                whole.short_message = Vec::new();
+                for tag in [
+                    tag::sar_msg_ref_num,
+                    tag::sar_total_segments,
+                    tag::sar_segment_seqnum,
+                    tag::message_payload,
+                ] {
+                    whole.tlvs.remove(tag);
+                }
+                if whole.tlvs.push(tag::message_payload, &text).is_err() {
+                    self.counters.mo_incomplete += 1;
+                    return CommandStatus::ESME_ROK;
+                }
+                self.counters.mo_reassembled += 1;
+                self.queue_delivery(account, Delivery { deliver_sm: whole }, now)
+            }
+            Err(ReassemblyError::DuplicatePart { .. }) => {
+                self.counters.mo_duplicate_parts += 1;
+                CommandStatus::ESME_ROK
+            }
+            Err(_) => self.queue_delivery(
+                account,
+                Delivery {
+                    deliver_sm: deliver,
+                },
+                now,
+            ),
+        }
+    }
+
+    /// Passes on the parts of a concatenated MO whose missing parts never came.
+    fn expire_mo_parts(&mut self, now: u64) {
+        while let Some(expired) = self.mo_parts.poll_expired(now) {
+            self.counters.mo_incomplete += 1;
+            let (account, source, destination, data_coding) = expired.key;
+            for (_, part) in expired.parts {
+                let esm_class = if concat_of_udh(&part).is_some() {
+                    ESM_UDHI
+                } else {
+                    0
+                };
+                let deliver_sm = SubmitSm {
+                    source_addr: source.clone(),
+                    destination_addr: destination.clone(),
+                    esm_class,
+                    data_coding,
+                    short_message: part,
+                    ..SubmitSm::default()
+                };
+                let _ = self.queue_delivery(AccountId(account), Delivery { deliver_sm }, now);
             }
         }
     }
@@ -2370,6 +2552,9 @@ impl Core {
                 state,
                 error_code,
             } => self.answer_manage(reply, status, state, error_code),
+            Hop::MoPart { account, deliver } => {
+                let _ = self.reassemble_mo(account, *deliver, now);
+            }
             Hop::Receivers {
                 account,
                 core,
@@ -2425,6 +2610,7 @@ impl Core {
                             self.counters.receipts_unmatched += 1;
                         }
                     }
+                    self.expire_mo_parts(now);
                     while let Some(dropped) = self.pending.poll_expired(now) {
                         self.counters.deliveries_dropped += 1;
                         let _ = dropped;

@@ -55,6 +55,12 @@ pub struct Counters {
     pub delivery_queue_full: u64,
     /// Deliveries dropped (validity or attempts).
     pub deliveries_dropped: u64,
+    /// Concatenated MO joined into one deliver_sm.
+    pub mo_reassembled: u64,
+    /// Concatenated MO passed on in parts because parts were missing at the timeout.
+    pub mo_incomplete: u64,
+    /// MO parts received twice (dropped).
+    pub mo_duplicate_parts: u64,
     /// Messages taken back by cancel_sm.
     pub cancelled: u64,
     /// Messages changed by replace_sm.
@@ -95,7 +101,10 @@ impl Counters {
             delivery_queue_full,
             deliveries_dropped,
             cancelled,
-            replaced
+            replaced,
+            mo_reassembled,
+            mo_incomplete,
+            mo_duplicate_parts
         );
     }
 }
