@@ -51,6 +51,7 @@ use crate::runtime::timer::TimerWheel;
 use crate::runtime::{ConnId, Driver, IoEvent};
 
 use super::counters::Counters;
+use super::metrics::{Board, CoreStats};
 use super::snapshot::Snapshot;
 use crate::config::MoConcat;
 
@@ -488,6 +489,7 @@ pub struct Core {
     dirty: Vec<ConnId>,
     closing: Vec<ConnId>,
     stop: Arc<AtomicBool>,
+    board: Arc<Board>,
     stopping_since: Option<u64>,
     /// When the connectors next have timer work (see [`Connector::poll_timeout`]).
     connectors_deadline: u64,
@@ -514,6 +516,7 @@ impl Core {
         driver: Box<dyn Driver>,
         mesh: CoreEnd<Hop>,
         stop: Arc<AtomicBool>,
+        board: Arc<Board>,
     ) -> Core {
         let epoch = Instant::now();
         let config = &snap.config;
@@ -589,6 +592,7 @@ impl Core {
             dirty: Vec::new(),
             closing: Vec::new(),
             stop,
+            board,
             stopping_since: None,
             connectors_deadline: 0,
             counters: Counters::default(),
@@ -655,6 +659,7 @@ impl Core {
             }
             self.apply_closes();
         }
+        self.publish();
         if let Some(mut driver) = self.driver.take() {
             driver.close_listeners();
             for (conn, _) in std::mem::take(&mut self.conns) {
@@ -662,6 +667,23 @@ impl Core {
             }
         }
         self.counters
+    }
+
+    /// Publishes counters and gauges for `/metrics`.
+    fn publish(&self) {
+        let stats = CoreStats {
+            counters: self.counters,
+            sp_sessions: self.sp_count as u64,
+            connector_queued: self.connectors.iter().map(|c| c.queue_len() as u64).sum(),
+            connector_in_flight: self
+                .connectors
+                .iter()
+                .map(|c| c.in_flight_count() as u64)
+                .sum(),
+            deliveries_pending: self.pending.len() as u64,
+            receipt_mappings: self.correlator.submits_len() as u64,
+        };
+        self.board.publish(self.id, stats);
     }
 
     fn next_deadline(&self) -> Option<u64> {
@@ -2599,6 +2621,7 @@ impl Core {
                     self.after_sp(index);
                 }
                 TimerKey::Tables => {
+                    self.publish();
                     for index in 0..self.local_submit_binds.len() {
                         if self.local_submit_binds[index] > 0 {
                             self.refresh_share(index);

@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod counters;
+pub mod metrics;
 pub mod snapshot;
 
 use std::fs::File;
@@ -45,11 +46,40 @@ pub enum StartError {
     Io(#[from] io::Error),
 }
 
+/// Configured features this build accepts but does not serve yet, as log lines.
+pub fn unserved(config: &Config) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !config.cmpp.listen.is_empty() {
+        lines.push(
+            "[cmpp] listen is set but CMPP SP access is not served by this build; CMPP SPs \
+             cannot connect (SMPP only)"
+                .to_string(),
+        );
+    }
+    if config.control.listen.is_some() {
+        lines.push(
+            "[control] listen is set but the in-process control plane is not in this build; \
+             the config file is the only source of configuration"
+                .to_string(),
+        );
+    }
+    if config.node.durability != crate::config::Durability::None {
+        lines.push(
+            "node.durability asks for a journal, which is not in this build: queued and \
+             in-flight messages live in memory only and are lost on a crash"
+                .to_string(),
+        );
+    }
+    lines
+}
+
 /// A started gateway.
 pub struct Gateway {
     stop: Arc<AtomicBool>,
     wakes: Vec<File>,
     threads: Vec<JoinHandle<Counters>>,
+    metrics_thread: Option<JoinHandle<()>>,
+    metrics_addr: Option<SocketAddr>,
     smpp_addrs: Vec<SocketAddr>,
     backend: &'static str,
     snapshot: Arc<Snapshot>,
@@ -66,6 +96,9 @@ impl Gateway {
             "smsgw: starting {cores} core(s), I/O backend {}",
             backend.name()
         );
+        for warning in unserved(&snapshot.config) {
+            eprintln!("smsgw: warning: {warning}");
+        }
 
         // Listeners: the first core binds each address (port 0 gets a real port), the others
         // bind the address it got, all with SO_REUSEPORT.
@@ -89,6 +122,24 @@ impl Gateway {
 
         let ends = Mesh::new::<Hop>(cores, RING_CAPACITY_DEFAULT)?;
         let stop = Arc::new(AtomicBool::new(false));
+        let board = Arc::new(metrics::Board::new(cores));
+        let mut metrics_addr = None;
+        let metrics_thread = match snapshot.config.metrics.listen {
+            Some(addr) => {
+                let listener = std::net::TcpListener::bind(addr)
+                    .map_err(|error| StartError::Listen { addr, error })?;
+                let bound = listener.local_addr()?;
+                eprintln!("smsgw: metrics on http://{bound}/metrics");
+                metrics_addr = Some(bound);
+                Some(metrics::serve(
+                    listener,
+                    Arc::clone(&board),
+                    Arc::clone(&snapshot),
+                    Arc::clone(&stop),
+                )?)
+            }
+            None => None,
+        };
         let mut wakes = Vec::with_capacity(cores);
         let mut threads = Vec::with_capacity(cores);
         let pins: Option<Vec<u16>> = match &snapshot.config.node.cores {
@@ -100,6 +151,7 @@ impl Gateway {
             let driver_wake = end.wake_fd().as_fd().try_clone_to_owned()?;
             let snapshot = Arc::clone(&snapshot);
             let stop_core = Arc::clone(&stop);
+            let board_core = Arc::clone(&board);
             let pin = pins.as_ref().map(|ids| ids[index]);
             let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
             let thread = std::thread::Builder::new()
@@ -117,7 +169,7 @@ impl Gateway {
                             return Counters::default();
                         }
                     };
-                    let mut core = Core::new(index, snapshot, driver, end, stop_core);
+                    let mut core = Core::new(index, snapshot, driver, end, stop_core, board_core);
                     for listener in core_listeners {
                         if let Err(error) = core.add_listener(listener) {
                             let _ = ready_tx.send(Err(format!("listener: {error}")));
@@ -140,6 +192,8 @@ impl Gateway {
             stop,
             wakes,
             threads,
+            metrics_thread,
+            metrics_addr,
             smpp_addrs,
             backend: backend.name(),
             snapshot,
@@ -149,6 +203,11 @@ impl Gateway {
     /// The SMPP listen addresses, with real ports.
     pub fn smpp_addrs(&self) -> &[SocketAddr] {
         &self.smpp_addrs
+    }
+
+    /// The metrics address, with its real port, when `[metrics] listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The I/O backend in use.
@@ -184,6 +243,11 @@ impl Gateway {
                 Ok(counters) => total.add(&counters),
                 Err(_) => eprintln!("smsgw: a core thread panicked"),
             }
+        }
+        if let Some(thread) = self.metrics_thread
+            && thread.join().is_err()
+        {
+            eprintln!("smsgw: the metrics thread panicked");
         }
         total
     }
