@@ -124,16 +124,128 @@ fn missing_or_unreadable_file_is_a_readable_exit_1() {
 
 #[test]
 fn command_line_shape_is_kept() {
-    // Proves check-config still takes exactly one FILE (clap's usage error, exit 2, without
-    // it) and the other subcommands still answer as before.
+    // Proves check-config still takes exactly one FILE and run needs --config (clap's usage
+    // error, exit 2, without them).
+    for args in [&["check-config"][..], &["run"][..]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_smsgw"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn run_refuses_an_invalid_config_with_its_key_path() {
+    // Proves `smsgw run` validates like check-config: exit 1, the key path on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[node]\nid = 1\ncores = 0\n").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_smsgw"))
-        .arg("check-config")
+        .arg("run")
+        .arg("--config")
+        .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let output = Command::new(env!("CARGO_BIN_EXE_smsgw"))
-        .arg("demo")
-        .output()
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("node.cores"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn run_stops_gracefully_on_sigterm() {
+    // Proves the INTERFACES.md contract of `smsgw run`: it logs where it listens, and SIGTERM
+    // makes it stop accepting, unbind and exit 0 (bounded: 20 s to start, 20 s to stop).
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smsgw.toml");
+    std::fs::write(
+        &file,
+        r#"[node]
+id = 1
+cores = 2
+durability = "none"
+[smpp]
+listen = ["127.0.0.1:0"]
+[[account]]
+id = "acme"
+password = "pw"
+allowed_ips = ["127.0.0.0/8"]
+[[connector]]
+name = "nowhere"
+address = "127.0.0.1:9"
+system_id = "gw"
+password = "pw"
+[[route]]
+prefix = ""
+connectors = ["nowhere"]
+"#,
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsgw"))
+        .arg("run")
+        .arg("--config")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut log = Vec::new();
+    let addr = loop {
+        let line = lines_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no listen line; log: {log:?}"));
+        log.push(line.clone());
+        if let Some(addr) = line.strip_prefix("smsgw: SMPP listening on ") {
+            break addr.parse::<std::net::SocketAddr>().unwrap();
+        }
+    };
+    let mut client = smsgw_dataplane::client::Client::bind(
+        addr,
+        smsgw_shared::smpp::session::BindMode::Transceiver,
+        "acme",
+        "pw",
+        0x34,
+    )
+    .unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "smsgw did not stop; log: {log:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(exit.code(), Some(0));
+    log.extend(lines_rx.try_iter());
+    assert!(
+        log.iter().any(|line| line.starts_with("smsgw: stopped")),
+        "{log:?}"
+    );
+    // The SP was unbound by the gateway (the client answers the unbind and sees the close).
+    let _ = client.wait_deliveries(1, Duration::from_secs(5));
+    assert!(client.is_closed());
 }
