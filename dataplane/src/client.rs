@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use smsgw_shared::frame::{FrameLimits, Frames};
 use smsgw_shared::smpp::CommandId;
 use smsgw_shared::smpp::pdu::{Bind, Body, DeliverSm, MessageIdResp, Pdu};
-use smsgw_shared::smpp::session::{BindMode, Event, Session, SessionConfig};
+use smsgw_shared::smpp::session::{BindMode, CloseReason, Event, Session, SessionConfig};
 use smsgw_shared::smpp::status::CommandStatus;
 
 /// A response to one of our requests.
@@ -313,7 +313,15 @@ impl Client {
                         _ => {}
                     }
                 }
-                Some(Event::Closed(_)) => self.closed = true,
+                Some(Event::Closed(reason)) => {
+                    if let CloseReason::BindRejected(status) | CloseReason::BindRefused(status) =
+                        reason
+                        && self.bound.is_none()
+                    {
+                        self.bound = Some(Err(status));
+                    }
+                    self.closed = true;
+                }
                 _ => {}
             }
         }

@@ -67,6 +67,12 @@ impl Deadlines {
         }
     }
 
+    /// Follows a window change. The bound only grows: requests sent under a larger window may
+    /// still be outstanding, and compaction keeps every outstanding one.
+    pub(crate) fn set_window(&mut self, window_max: usize) {
+        self.size_max = self.size_max.max(4 * window_max.max(16));
+    }
+
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
     }

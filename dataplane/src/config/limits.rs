@@ -196,6 +196,16 @@ pub const ROUTE_CONNECTORS_MAX: usize = 8;
 /// plane (issue #6), not kept in TOML.
 pub const PORTED_NUMBERS_MAX: usize = 100_000;
 
+/// Largest `routing.*_status`: SMPP command_status values are 32-bit; vendor codes sit at
+/// 0x400-0x4FF, and nothing sensible lies beyond 0xFFFF.
+pub const ROUTE_STATUS_MAX: u32 = 0xFFFF;
+
+/// `routing.no_route_status` when absent: `ESME_RINVDSTADR`.
+pub const NO_ROUTE_STATUS_DEFAULT: u32 = 0x0B;
+
+/// `routing.all_down_status` when absent: `ESME_RMSGQFUL`, which SPs retry.
+pub const ALL_DOWN_STATUS_DEFAULT: u32 = 0x14;
+
 /// `account.prefix_digits` when absent: a typical operator prefix (country code and network).
 pub const PREFIX_DIGITS_DEFAULT: u32 = 5;
 

@@ -59,6 +59,8 @@ pub struct Config {
     pub limits: Limits,
     /// `[journal]`: CDR journal tuning.
     pub journal: Journal,
+    /// `[routing]`: how route failures are answered.
+    pub routing: Routing,
     /// `[[account]]`: one per SP.
     pub accounts: Vec<Account>,
     /// `[[connector]]`: one per upstream SMSC account.
@@ -163,6 +165,15 @@ pub struct Limits {
     pub enquire_link_s: u32,
     /// `limits.idle_timeout_s`.
     pub idle_timeout_s: u32,
+}
+
+/// `[routing]`: the statuses route failures are answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Routing {
+    /// `routing.no_route_status`: when no route matches the destination.
+    pub no_route_status: u32,
+    /// `routing.all_down_status`: when every connector of the route is down or full.
+    pub all_down_status: u32,
 }
 
 /// `[journal]`: CDR journal tuning.

@@ -51,6 +51,8 @@ pub const KEYS: &[KeySpec] = &[
     live("limits.idle_timeout_s"),
     restart("journal.segment_size_bytes"),
     restart("journal.sync_interval_ms"),
+    live("routing.no_route_status"),
+    live("routing.all_down_status"),
     live("account.id"),
     live("account.password"),
     live("account.allowed_ips"),

@@ -20,7 +20,7 @@ use super::reader::{Fields, Need, integer_value, string_value};
 use super::value::{HostPort, Secret, parse_cidr, quote};
 use super::{
     Account, CmppAccess, Config, Connector, Cores, Durability, Endpoint, IoBackend, Journal,
-    Limits, Listeners, MessageIdFormat, MoConcat, Node, Ported, Route,
+    Limits, Listeners, MessageIdFormat, MoConcat, Node, Ported, Route, Routing,
 };
 
 /// Reads and checks the whole file's table; paths in `node.data_dir` are joined to `base_dir`.
@@ -36,6 +36,7 @@ pub(super) fn walk(table: &Table, base_dir: &Path) -> Result<Config, ConfigError
     let cmpp = section(&root, &mut errors, "cmpp", listeners);
     let limits = section(&root, &mut errors, "limits", limits);
     let journal = section(&root, &mut errors, "journal", journal);
+    let routing = section(&root, &mut errors, "routing", routing);
 
     let mut context = Context::new(limits.as_ref(), connector_names(&root));
     let accounts = entries(
@@ -87,6 +88,9 @@ pub(super) fn walk(table: &Table, base_dir: &Path) -> Result<Config, ConfigError
     let Some(journal) = journal else {
         unreachable!("[journal] failed without recording an error");
     };
+    let Some(routing) = routing else {
+        unreachable!("[routing] failed without recording an error");
+    };
     Ok(Config {
         node,
         control,
@@ -95,6 +99,7 @@ pub(super) fn walk(table: &Table, base_dir: &Path) -> Result<Config, ConfigError
         cmpp,
         limits,
         journal,
+        routing,
         accounts: without_paths(accounts),
         connectors: without_paths(connectors),
         routes: without_paths(routes),
@@ -399,6 +404,24 @@ fn journal(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Journal> {
     Some(Journal {
         segment_size_bytes: segment_size_bytes?,
         sync_interval_ms: sync_interval_ms?,
+    })
+}
+
+fn routing(fields: &Fields<'_>, errors: &mut ConfigErrors) -> Option<Routing> {
+    let status = |errors: &mut ConfigErrors, key: &str, default: u32| {
+        fields.integer(
+            errors,
+            key,
+            (1, ROUTE_STATUS_MAX),
+            "an SMPP command_status other than 0 (e.g. 0x0B)",
+            Need::Default(default),
+        )
+    };
+    let no_route_status = status(errors, "no_route_status", NO_ROUTE_STATUS_DEFAULT);
+    let all_down_status = status(errors, "all_down_status", ALL_DOWN_STATUS_DEFAULT);
+    Some(Routing {
+        no_route_status: no_route_status?,
+        all_down_status: all_down_status?,
     })
 }
 

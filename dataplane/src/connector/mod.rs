@@ -258,6 +258,8 @@ pub struct Connector {
     cursor: BindIndex,
     retries_total: u64,
     generation_next: u64,
+    /// Set by [`Connector::stop`]: no more connects, no more sends.
+    stopping: bool,
 }
 
 impl Connector {
@@ -289,6 +291,7 @@ impl Connector {
             cursor: 0,
             retries_total: 0,
             generation_next: 1,
+            stopping: false,
         }
     }
 
@@ -339,6 +342,9 @@ impl Connector {
     /// round robin over the binds. Stops when the queue is empty, no bind has room, or the
     /// bucket is empty.
     pub fn pump(&mut self, now_ms: u64) {
+        if self.stopping {
+            return;
+        }
         // Each turn sends or gives up one message or stops, so the loop ends within the queue's
         // length.
         while !self.queue.is_empty() {
@@ -449,9 +455,42 @@ impl Connector {
         }
     }
 
+    /// Graceful stop (call once the queue has drained, or at the deadline): every bound
+    /// session is sent unbind, nothing more is sent or connected. Sessions end with
+    /// [`ConnectorEvent::Closed`] when the SMSC answers (or its timers run out). Returns how
+    /// many binds are still connected.
+    pub fn stop(&mut self, now_ms: u64) -> usize {
+        self.stopping = true;
+        let mut open = 0;
+        for slot in &mut self.binds {
+            match &mut slot.state {
+                BindState::Bound(session) | BindState::Paused { session, .. } => {
+                    if session.is_bound() {
+                        let _ = session.unbind(now_ms);
+                    }
+                    open += 1;
+                }
+                BindState::AwaitingBindResp(_) | BindState::Connecting => open += 1,
+                BindState::Disconnected { .. } => {}
+            }
+        }
+        open
+    }
+
+    /// Binds not in [`BindState::Disconnected`].
+    pub fn connected_count(&self) -> usize {
+        self.binds
+            .iter()
+            .filter(|slot| !matches!(slot.state, BindState::Disconnected { .. }))
+            .count()
+    }
+
     /// Names a bind whose reconnect time has come and marks it connecting; the runtime opens
     /// its TCP connection. Call until it returns `None`.
     pub fn poll_connect(&mut self, now_ms: u64) -> Option<BindIndex> {
+        if self.stopping {
+            return None;
+        }
         let bind = self.binds.iter().position(|slot| {
             matches!(slot.state, BindState::Disconnected { retry_at_ms, .. } if retry_at_ms <= now_ms)
         })?;

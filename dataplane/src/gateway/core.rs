@@ -17,6 +17,8 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+use rustc_hash::FxHashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,6 +98,9 @@ mod state {
     pub const DELETED: u8 = 4;
     pub const REJECTED: u8 = 8;
 }
+
+/// How long shutdown waits, after the queues' grace, for SMSCs to answer our unbinds.
+pub const UNBIND_GRACE_MS: u64 = 1_000;
 
 /// How long shutdown waits for queues to drain and unbinds to be answered.
 pub const SHUTDOWN_GRACE_MS: u64 = 5_000;
@@ -278,6 +283,8 @@ pub struct Reply {
     pub command: CommandId,
     /// Our id for it.
     pub message_id: u64,
+    /// The connector chosen (its load sets congestion_state for SMPP 5.0 SPs).
+    pub connector: usize,
 }
 
 /// A receipt as an SMSC sent it, kept while it travels to its shard.
@@ -435,6 +442,31 @@ fn mo_owner(account: AccountId, deliver: &DeliverSm<Vec<u8>>, cores: usize) -> u
     (hash % cores as u64) as usize
 }
 
+/// A borrowed view of an owned deliver_sm, to encode without copying it.
+fn borrow_sm(sm: &SubmitSm<Vec<u8>>) -> SubmitSm<&[u8]> {
+    SubmitSm {
+        service_type: &sm.service_type,
+        source_addr_ton: sm.source_addr_ton,
+        source_addr_npi: sm.source_addr_npi,
+        source_addr: &sm.source_addr,
+        dest_addr_ton: sm.dest_addr_ton,
+        dest_addr_npi: sm.dest_addr_npi,
+        destination_addr: &sm.destination_addr,
+        esm_class: sm.esm_class,
+        protocol_id: sm.protocol_id,
+        priority_flag: sm.priority_flag,
+        schedule_delivery_time: &sm.schedule_delivery_time,
+        validity_period: &sm.validity_period,
+        registered_delivery: sm.registered_delivery,
+        replace_if_present_flag: sm.replace_if_present_flag,
+        data_coding: sm.data_coding,
+        sm_default_msg_id: sm.sm_default_msg_id,
+        short_message: &sm.short_message,
+        // Built by the gateway or decoded from the wire: always parses.
+        tlvs: Tlvs::parse(sm.tlvs.raw(), 0).unwrap_or_default(),
+    }
+}
+
 /// The status for a query/cancel/replace of a message we do not hold (or may not change).
 fn manage_failure(command: CommandId) -> CommandStatus {
     match command {
@@ -456,7 +488,7 @@ pub struct Core {
     epoch: Instant,
     now_ms: u64,
     frame_limits: FrameLimits,
-    conns: HashMap<ConnId, Owner>,
+    conns: FxHashMap<ConnId, Owner>,
     sps: Vec<Option<Sp>>,
     sp_free: Vec<u32>,
     sp_generation: u32,
@@ -468,19 +500,21 @@ pub struct Core {
     local_submit_binds: Vec<u32>,
     ids: MessageIdGenerator,
     /// Messages in a local connector, by token, until the SMSC answers.
-    inflight: HashMap<u64, Meta>,
+    inflight: FxHashMap<u64, Meta>,
     correlator: Correlator,
     early_addresses: HashMap<(u16, IdKey), UpstreamReceipt>,
     pending: PendingQueue<Delivery>,
     /// Deliveries on an SP session, by request token.
-    delivering: HashMap<u64, DeliveryId>,
+    delivering: FxHashMap<u64, DeliveryId>,
     delivery_token: u64,
     /// `[account][core]`: receiving sessions.
     receivers: Vec<Vec<u32>>,
     /// `[account]`: this core's receiving sessions (slot indices).
     receiver_lists: Vec<Vec<u32>>,
     outbox: VecDeque<(usize, Hop)>,
-    recent: HashMap<u64, Recent>,
+    /// The mesh drain's buffer, kept between turns.
+    hops: Vec<Hop>,
+    recent: FxHashMap<u64, Recent>,
     mo_parts: Reassembler<MoKey>,
     recent_order: VecDeque<u64>,
     held: BinaryHeap<Reverse<Held>>,
@@ -491,6 +525,8 @@ pub struct Core {
     stop: Arc<AtomicBool>,
     board: Arc<Board>,
     stopping_since: Option<u64>,
+    /// The connectors were told to unbind.
+    connectors_stopped: bool,
     /// When the connectors next have timer work (see [`Connector::poll_timeout`]).
     connectors_deadline: u64,
     /// What this core has done.
@@ -564,7 +600,7 @@ impl Core {
             epoch,
             now_ms: 0,
             frame_limits,
-            conns: HashMap::new(),
+            conns: FxHashMap::default(),
             sps: Vec::new(),
             sp_free: Vec::new(),
             sp_generation: 0,
@@ -574,16 +610,17 @@ impl Core {
             flows,
             local_submit_binds: vec![0; accounts],
             ids: MessageIdGenerator::new(node_id, u8::try_from(id).unwrap_or(u8::MAX)),
-            inflight: HashMap::new(),
+            inflight: FxHashMap::default(),
             correlator: Correlator::new(CorrelatorLimits::default(), Vec::new()),
             early_addresses: HashMap::new(),
             pending: PendingQueue::new(PendingLimits::for_total(per_core)),
-            delivering: HashMap::new(),
+            delivering: FxHashMap::default(),
             delivery_token: 1,
             receivers: vec![vec![0; cores]; accounts],
             receiver_lists: vec![Vec::new(); accounts],
             outbox: VecDeque::new(),
-            recent: HashMap::new(),
+            hops: Vec::with_capacity(MESH_BUDGET),
+            recent: FxHashMap::with_capacity_and_hasher(RECENT_MAX / 4, Default::default()),
             mo_parts: Reassembler::new(MO_REASSEMBLY_MAX, MO_REASSEMBLY_TIMEOUT_MS),
             recent_order: VecDeque::new(),
             held: BinaryHeap::new(),
@@ -594,6 +631,7 @@ impl Core {
             stop,
             board,
             stopping_since: None,
+            connectors_stopped: false,
             connectors_deadline: 0,
             counters: Counters::default(),
             snap,
@@ -720,14 +758,25 @@ impl Core {
                 now
             }
         };
-        let drained = self
+        let queues_empty = self
             .connectors
             .iter()
             .all(|c| c.queue_len() == 0 && c.in_flight_count() == 0)
             && self.held.is_empty()
             && self.outbox.is_empty();
+        let elapsed = now.saturating_sub(since);
+        if (queues_empty || elapsed >= SHUTDOWN_GRACE_MS) && !self.connectors_stopped {
+            // Unbind the SMSC binds politely once nothing is left to send.
+            self.connectors_stopped = true;
+            for c in 0..self.connectors.len() {
+                self.connectors[c].stop(now);
+                self.drain_connector_events(c, now);
+                self.mark_binds_dirty(c);
+            }
+        }
+        let binds_gone = self.connectors.iter().all(|c| c.connected_count() == 0);
         let sps_gone = self.sp_count == 0;
-        (drained && sps_gone) || now.saturating_sub(since) >= SHUTDOWN_GRACE_MS
+        (queues_empty && sps_gone && binds_gone) || elapsed >= SHUTDOWN_GRACE_MS + UNBIND_GRACE_MS
     }
 
     // ---------------------------------------------------------------- I/O events
@@ -834,12 +883,12 @@ impl Core {
     // ---------------------------------------------------------------- SP sessions
 
     fn on_accept(&mut self, conn: ConnId, peer: SocketAddr, now: u64) {
-        let sessions_max = self.snap.config.limits.sessions_max as usize;
-        if self.sp_count >= sessions_max.div_ceil(self.snap.core_count) {
+        let sessions_max = self.snap.config.limits.sessions_max;
+        if self.snap.sessions_open.fetch_add(1, Ordering::Relaxed) >= sessions_max {
+            self.snap.sessions_open.fetch_sub(1, Ordering::Relaxed);
             self.counters.sessions_refused += 1;
-            if let Some(driver) = self.driver.as_mut() {
-                driver.close(conn);
-            }
+            // Inside the poll callback the driver is lent out: close after the poll.
+            self.closing.push(conn);
             return;
         }
         let limits = &self.snap.config.limits;
@@ -967,6 +1016,11 @@ impl Core {
         self.dirty.push(conn);
         if sp.session.is_closed() && !sp.closing {
             sp.closing = true;
+            // Free the bind slot now: the SP may bind again (on any core) as soon as it has
+            // read our unbind_resp, before this core gets round to closing the socket.
+            if let Some(permit) = sp.permit.take() {
+                self.snap.accounts.release(permit);
+            }
             self.closing.push(conn);
         } else {
             self.schedule_sp(index);
@@ -1491,6 +1545,7 @@ impl Core {
                 sequence_number,
                 command,
                 message_id: id,
+                connector,
             },
         });
         let queued = (self.connectors[connector].bind_count() > 0).then_some((connector, id));
@@ -1584,6 +1639,7 @@ impl Core {
                     sequence_number: 0,
                     command: CommandId::submit_multi,
                     message_id: id,
+                    connector,
                 },
             });
             if let Some(at_ms) = held_until {
@@ -1720,7 +1776,9 @@ impl Core {
             // The SP never gets this id.
             self.recent.remove(&reply.message_id);
         }
-        let load = None;
+        // SMPP 5.0 SPs read congestion_state on every response, not only on refusals.
+        let load =
+            (sp.version >= INTERFACE_VERSION_50).then(|| self.connector_load(reply.connector));
         self.respond_submit(
             index,
             reply.sequence_number,
@@ -1752,6 +1810,7 @@ impl Core {
         };
         self.sp_free.push(index);
         self.sp_count -= 1;
+        self.snap.sessions_open.fetch_sub(1, Ordering::Relaxed);
         if let Some(permit) = sp.permit.take() {
             self.snap.accounts.release(permit);
         }
@@ -2245,14 +2304,13 @@ impl Core {
             key,
             receipt: Box::new(receipt),
         };
-        match self.mesh.send(owner, hop) {
-            Ok(()) => CommandStatus::ESME_ROK,
-            Err(_) => {
-                self.counters.mesh_full += 1;
-                // The SMSC sends it again later.
-                CommandStatus::ESME_RX_T_APPN
-            }
+        if self.outbox.len() >= OUTBOX_MAX {
+            // The SMSC sends it again later.
+            self.counters.mesh_full += 1;
+            return CommandStatus::ESME_RX_T_APPN;
         }
+        self.send_hop(owner, hop);
+        CommandStatus::ESME_ROK
     }
 
     fn match_receipt(
@@ -2409,9 +2467,10 @@ impl Core {
         })
     }
 
-    fn remote_receiver(&self, account: AccountId) -> Option<usize> {
-        let row = self.receivers.get(account.0 as usize)?;
-        (0..row.len()).find(|&core| core != self.id && row[core] > 0)
+    /// Another core holding a receiving session of `account`.
+    fn remote_core(receivers: &[Vec<u32>], this: usize, account: AccountId) -> Option<usize> {
+        let row = receivers.get(account.0 as usize)?;
+        (0..row.len()).find(|&core| core != this && row[core] > 0)
     }
 
     fn deliver_pending(&mut self, now: u64) {
@@ -2433,12 +2492,27 @@ impl Core {
             };
             let delivery_id = attempt.id;
             let account = attempt.account;
-            let item = attempt.item.clone();
             if let Some(index) = Core::local_receiver(&self.sps, &self.receiver_lists, account) {
-                if !self.send_delivery(index, delivery_id, item, now) {
-                    self.delivery_failed(delivery_id, now);
+                // Encoded straight from the queued item (it stays queued until answered).
+                let token = self.delivery_token;
+                self.delivery_token += 1;
+                let body = Body::DeliverSm(borrow_sm(&attempt.item.deliver_sm));
+                let sent = self.sps[index as usize].as_mut().and_then(|sp| {
+                    sp.session
+                        .send_request(body, token, now)
+                        .ok()
+                        .map(|_| sp.conn)
+                });
+                match sent {
+                    Some(conn) => {
+                        self.delivering.insert(token, delivery_id);
+                        self.dirty.push(conn);
+                        self.schedule_sp(index);
+                    }
+                    None => self.delivery_failed(delivery_id, now),
                 }
-            } else if let Some(core) = self.remote_receiver(account) {
+            } else if let Some(core) = Core::remote_core(&self.receivers, self.id, account) {
+                let item = attempt.item.clone();
                 let hop = Hop::Deliver {
                     account,
                     delivery: Box::new(item),
@@ -2455,33 +2529,6 @@ impl Core {
             } else {
                 self.delivery_failed(delivery_id, now);
             }
-        }
-    }
-
-    fn send_delivery(
-        &mut self,
-        index: u32,
-        delivery: DeliveryId,
-        item: Delivery,
-        now: u64,
-    ) -> bool {
-        let token = self.delivery_token;
-        self.delivery_token += 1;
-        let Some(sp) = self.sps[index as usize].as_mut() else {
-            return false;
-        };
-        match sp
-            .session
-            .send_request(Body::DeliverSm(item.deliver_sm), token, now)
-        {
-            Ok(_) => {
-                self.delivering.insert(token, delivery);
-                let conn = sp.conn;
-                self.dirty.push(conn);
-                self.schedule_sp(index);
-                true
-            }
-            Err(_) => false,
         }
     }
 
@@ -2516,11 +2563,15 @@ impl Core {
     }
 
     fn drain_mesh(&mut self, now: u64) {
-        let mut hops = Vec::new();
+        if !self.mesh.has_incoming() {
+            return;
+        }
+        let mut hops = std::mem::take(&mut self.hops);
         self.mesh.drain(MESH_BUDGET, |_, hop| hops.push(hop));
-        for hop in hops {
+        for hop in hops.drain(..) {
             self.on_hop(hop, now);
         }
+        self.hops = hops;
     }
 
     fn on_hop(&mut self, hop: Hop, now: u64) {

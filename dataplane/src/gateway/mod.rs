@@ -21,7 +21,12 @@ pub use counters::Counters;
 pub use snapshot::{Snapshot, SnapshotError};
 
 use crate::config::{Config, Cores};
-use crate::mesh::{Mesh, RING_CAPACITY_DEFAULT};
+use crate::mesh::Mesh;
+
+/// Messages each core-to-core ring holds. At a million messages a second a core hands a few
+/// hundred thousand hops a second to another (records, receipts, states); 16,384 covers tens
+/// of milliseconds of a busy peer before the outbox takes over.
+pub const MESH_RING_CAPACITY: usize = 16_384;
 use crate::runtime::{self, listen};
 
 /// Why the gateway could not start.
@@ -120,7 +125,7 @@ impl Gateway {
             eprintln!("smsgw: SMPP listening on {bound}");
         }
 
-        let ends = Mesh::new::<Hop>(cores, RING_CAPACITY_DEFAULT)?;
+        let ends = Mesh::new::<Hop>(cores, MESH_RING_CAPACITY)?;
         let stop = Arc::new(AtomicBool::new(false));
         let board = Arc::new(metrics::Board::new(cores));
         let mut metrics_addr = None;

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use smsgw_shared::route::{
-    AccountId as RouteAccountId, MemberSpec, RouteSnapshot, RouteSnapshotBuilder,
+    AccountId as RouteAccountId, MemberSpec, RouteSnapshot, RouteSnapshotBuilder, RouteStatuses,
 };
+use smsgw_shared::smpp::CommandStatus;
 
 use crate::admission::{AccountId, AccountSpec, Accounts, CmppSpec};
 use crate::config::{Config, MessageIdFormat};
@@ -97,6 +98,8 @@ pub struct Snapshot {
     /// Per account: sessions that may submit (transmitter, transceiver) over all cores. Cores
     /// split the account's TPS in proportion to their share of these.
     pub submit_binds: Vec<AtomicU32>,
+    /// SP connections open on the node (all cores), against `limits.sessions_max`.
+    pub sessions_open: AtomicU32,
     /// Routing.
     pub routes: Arc<RouteSnapshot>,
     /// MO short codes.
@@ -169,6 +172,12 @@ impl Snapshot {
                 .ported_number(&ported.number, &group)
                 .map_err(|e| SnapshotError::Table(format!("portability[{index}].number: {e}")))?;
         }
+        builder
+            .statuses(RouteStatuses {
+                no_route: CommandStatus(config.routing.no_route_status),
+                all_connectors_down: CommandStatus(config.routing.all_down_status),
+            })
+            .map_err(|e| SnapshotError::Table(format!("[routing]: {e}")))?;
         let routes = builder.build().map_err(|e| table(&e))?;
 
         let mut codes = Vec::new();
@@ -208,6 +217,7 @@ impl Snapshot {
             accounts,
             account_info,
             submit_binds,
+            sessions_open: AtomicU32::new(0),
             routes,
             short_codes,
             connectors,
@@ -287,6 +297,28 @@ connectors = ["b"]
         assert_eq!(select(&snapshot, 1, "254711000001"), "b");
         assert_eq!(snapshot.connectors[0].home_cores, vec![0]);
         assert_eq!(snapshot.connectors[1].home_cores, vec![0, 1]);
+    }
+
+    // Proves [routing] sets the statuses route failures are answered with.
+    #[test]
+    fn configured_route_statuses_reach_the_snapshot() {
+        let text =
+            format!("{CONFIG}\n[routing]\nno_route_status = 0x401\nall_down_status = 0x58\n");
+        let config = Config::parse(&text, std::path::Path::new(".")).unwrap();
+        let snapshot = Snapshot::build(config, 1).unwrap();
+        let error = snapshot
+            .routes
+            .select(RouteAccountId(0), b"3312345", 0, |_| true)
+            .unwrap_err();
+        assert_eq!(snapshot.routes.status(&error), CommandStatus(0x401));
+        let error = snapshot
+            .routes
+            .select(RouteAccountId(0), b"254722000000", 0, |_| false)
+            .unwrap_err();
+        assert_eq!(
+            snapshot.routes.status(&error),
+            CommandStatus::ESME_RTHROTTLED
+        );
     }
 
     // Proves a route naming an unknown account is refused by the loader with its key path.

@@ -432,6 +432,7 @@ impl Session {
     pub fn set_windows(&mut self, window_max: usize, peer_window_max: usize) {
         self.config.window_max = window_max.clamp(1, SessionConfig::WINDOW_MAX);
         self.config.peer_window_max = peer_window_max.clamp(1, SessionConfig::WINDOW_MAX);
+        self.deadlines.set_window(self.config.window_max);
     }
 
     /// Our requests awaiting a response.

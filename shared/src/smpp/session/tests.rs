@@ -359,6 +359,19 @@ fn set_windows_applies_to_the_next_request() {
     assert_eq!(smsc.window_available(), 1);
 }
 
+// Proves a window raised after the bind holds: 1,000 requests outstanding at once on a session
+// created with a window of 2 (the deadline FIFO follows; it used to assert at 4 × 16 entries).
+#[test]
+fn a_raised_window_takes_that_many_outstanding_requests() {
+    let (mut esme, _) = bound_pair(BindMode::Transceiver, 0x34);
+    esme.set_windows(1_000, 1_000);
+    for token in 0..1_000 {
+        esme.send_request(submit(b"2547"), token, 0).unwrap();
+    }
+    assert_eq!(esme.outstanding_count(), 1_000);
+    assert_eq!(esme.window_available(), 0);
+}
+
 // Proves bind-state rules: submit before bind and submit on a receiver bind get
 // ESME_RINVBNDSTS, a second bind ESME_RALYBND, and the ESME may not send what its mode forbids.
 #[test]
