@@ -94,12 +94,18 @@ fn run(file: &Path) -> ExitCode {
         }
     };
     eprintln!("smsgw: running; SIGTERM or SIGINT stops it gracefully");
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.load(Ordering::Relaxed) && !gateway.is_stopping() {
         std::thread::sleep(Duration::from_millis(50));
     }
+    // A core that failed sets the gateway's stop flag itself: exit 1 then.
+    let failed = !stop.load(Ordering::Relaxed);
     eprintln!("smsgw: stopping: no new connections, unbinding sessions, draining queues");
     let counters = gateway.join();
     eprintln!("smsgw: stopped; {counters:?}");
+    if failed {
+        eprintln!("smsgw: a data-plane core failed (see above); exiting 1");
+        return ExitCode::from(1);
+    }
     ExitCode::SUCCESS
 }
 

@@ -268,6 +268,9 @@ pub struct Meta {
     pub source: (u8, u8, Vec<u8>),
     /// See `source`.
     pub destination: (u8, u8, Vec<u8>),
+    /// (index, count): a submit_multi destination's place, so each destination's receipt is
+    /// its own part in the correlator; (0, 1) for a single message.
+    pub part: (u8, u8),
 }
 
 /// Names an SP request waiting for its answer.
@@ -667,9 +670,12 @@ impl Core {
             if self.stop.load(Ordering::Relaxed) && self.shutdown_step(now) {
                 break;
             }
-            let busy = !self.outbox.is_empty() || self.mesh.has_incoming();
+            let busy = self.mesh.has_incoming();
             let timeout = if busy {
                 Duration::ZERO
+            } else if !self.outbox.is_empty() {
+                // A peer's ring is full: retry soon without spinning.
+                Duration::from_millis(1)
             } else {
                 let next = self
                     .next_deadline()
@@ -692,7 +698,11 @@ impl Core {
                 self.mesh.woken();
             }
             if let Err(error) = result {
-                eprintln!("smsgw: core {}: poll failed: {error}", self.id);
+                eprintln!(
+                    "smsgw: core {}: poll failed: {error}; stopping the node",
+                    self.id
+                );
+                self.stop.store(true, Ordering::Relaxed);
                 break;
             }
             self.apply_closes();
@@ -731,6 +741,9 @@ impl Core {
         }
         if let Some(Reverse(held)) = self.held.peek() {
             next = Some(next.map_or(held.at_ms, |n| n.min(held.at_ms)));
+        }
+        if let Some(at) = self.pending.poll_timeout() {
+            next = Some(next.map_or(at, |n| n.min(at)));
         }
         next
     }
@@ -1073,11 +1086,13 @@ impl Core {
                     }
                     Err(refusal) => {
                         self.counters.binds_refused += 1;
-                        eprintln!(
-                            "smsgw: bind refused: system_id {system_id:?} from {ip}: {refusal} \
+                        if self.counters.binds_refused.is_power_of_two() {
+                            eprintln!(
+                                "smsgw: bind refused: system_id {system_id:?} from {ip}: {refusal} \
                              (status {:#06x})",
-                            refusal.status().0
-                        );
+                                refusal.status().0
+                            );
+                        }
                         let _ = sp.session.reject_bind(refusal.status());
                     }
                 }
@@ -1353,9 +1368,11 @@ impl Core {
 
     /// Remembers a message this core generated, for query/cancel/replace.
     fn remember(&mut self, id: u64, account: AccountId, queued: Option<(usize, u64)>) {
-        if self.recent.len() >= RECENT_MAX
-            && let Some(oldest) = self.recent_order.pop_front()
-        {
+        // The order queue also holds ids already forgotten (refused submits): bound it too.
+        while self.recent.len() >= RECENT_MAX || self.recent_order.len() >= RECENT_MAX {
+            let Some(oldest) = self.recent_order.pop_front() else {
+                break;
+            };
             self.recent.remove(&oldest);
         }
         self.recent.insert(
@@ -1502,9 +1519,24 @@ impl Core {
         submit: SubmitSm<&[u8]>,
         now: u64,
     ) {
-        let Some(account) = self.sps[index as usize].as_ref().and_then(|sp| sp.account) else {
+        let Some(sp) = self.sps[index as usize].as_ref() else {
             return;
         };
+        let Some(account) = sp.account else {
+            return;
+        };
+        if !sp.submits {
+            // A receiver bind (the session lets data_sm through in both directions).
+            self.respond_submit(
+                index,
+                sequence_number,
+                command,
+                CommandStatus::ESME_RINVBNDSTS,
+                None,
+                None,
+            );
+            return;
+        }
         let (connector, held_until) =
             match self.place(account, submit.source_addr, submit.destination_addr, now) {
                 Ok(placed) => placed,
@@ -1528,6 +1560,7 @@ impl Core {
                 submit.dest_addr_npi,
                 submit.destination_addr,
             ),
+            part: (0, 1),
         };
         let Body::SubmitSm(owned) = Pdu::new(0, Body::SubmitSm(submit)).into_owned().body else {
             unreachable!("built as submit_sm");
@@ -1576,7 +1609,10 @@ impl Core {
         let mut first_error = None;
         let mut placed_count = 0usize;
         let sp = self.sp_key(index);
-        for dest in multi.dest_addresses.iter() {
+        // At most 254 destinations (the codec's bound), so indices fit a u8.
+        let dest_count = u8::try_from(multi.dest_addresses.len()).unwrap_or(u8::MAX);
+        for (dest_index, dest) in multi.dest_addresses.iter().enumerate() {
+            let dest_index = u8::try_from(dest_index).unwrap_or(u8::MAX - 1);
             let (ton, npi, address) = match dest {
                 Dest::Sme {
                     dest_addr_ton,
@@ -1632,6 +1668,7 @@ impl Core {
                         multi.source_addr,
                     ),
                     destination: address_of(ton, npi, address),
+                    part: (dest_index, dest_count),
                 },
                 reply: Reply {
                     core: self.id,
@@ -1691,25 +1728,35 @@ impl Core {
         let connector = outbound.connector;
         if self.connectors[connector].bind_count() > 0 {
             let reply = outbound.reply;
-            let status = self
-                .enqueue_local(outbound, now)
-                .err()
-                .map(|(status, _)| status);
-            self.answer(reply, status.unwrap_or(CommandStatus::ESME_ROK));
+            match self.enqueue_local(outbound, now) {
+                Ok(()) => self.answer(reply, CommandStatus::ESME_ROK),
+                Err((status, meta)) => self.refuse_forward(reply, meta, status, now),
+            }
             return;
         }
         let homes = &self.snap.connectors[connector].home_cores;
         if homes.is_empty() {
-            let reply = outbound.reply;
-            self.answer(reply, CommandStatus::ESME_RSYSERR);
+            let (reply, meta) = (outbound.reply, outbound.meta);
+            self.refuse_forward(reply, meta, CommandStatus::ESME_RSYSERR, now);
             return;
         }
         let target = homes[(outbound.message.token as usize) % homes.len()];
         if let Err(crate::mesh::Full(hop)) = self.mesh.send(target, Hop::Submit(outbound)) {
             self.counters.mesh_full += 1;
             if let Hop::Submit(outbound) = hop {
-                self.answer(outbound.reply, CommandStatus::ESME_RTHROTTLED);
+                let (reply, meta) = (outbound.reply, outbound.meta);
+                self.refuse_forward(reply, meta, CommandStatus::ESME_RTHROTTLED, now);
             }
+        }
+    }
+
+    /// A message that could not be queued: the SP hears it in its response, or (a
+    /// submit_multi destination, answered already) by a failure receipt.
+    fn refuse_forward(&mut self, reply: Reply, meta: Meta, status: CommandStatus, now: u64) {
+        if reply.command == CommandId::submit_multi {
+            self.failure_receipt(meta, status, now);
+        } else {
+            self.answer(reply, status);
         }
     }
 
@@ -1727,6 +1774,10 @@ impl Core {
             ..
         } = *outbound;
         let token = message.token;
+        if self.connectors_stopped {
+            // The binds are unbinding: nothing more can leave.
+            return Err((CommandStatus::ESME_RMSGQFUL, meta));
+        }
         match self.connectors[connector].enqueue(message) {
             Ok(()) => {
                 self.inflight.insert(token, meta);
@@ -1747,6 +1798,10 @@ impl Core {
     }
 
     fn update_full(&self, connector: usize) {
+        if self.connectors[connector].bind_count() == 0 {
+            // Only cores holding binds of the connector queue for it.
+            return;
+        }
         let full = self.connectors[connector].queue_len()
             >= self.snap.config.limits.connector_queue_max as usize;
         let flag = &self.snap.connectors[connector].full;
@@ -2068,8 +2123,8 @@ impl Core {
         let our = OurRef {
             message_id: meta.sp_message_id,
             account: meta.account,
-            part_index: 0,
-            parts_total: 1,
+            part_index: meta.part.0,
+            parts_total: meta.part.1,
         };
         let owner = key.shard_index(connector, self.snap.core_count);
         if owner == self.id {
@@ -2546,7 +2601,13 @@ impl Core {
     }
 
     fn push_outbox(&mut self, core: usize, hop: Hop) {
-        if self.outbox.len() >= OUTBOX_MAX {
+        // Answers to SP requests and receiver counts are bounded by windows and binds, and
+        // losing one would strand a request or a delivery: they always wait.
+        let control = matches!(
+            hop,
+            Hop::Queued { .. } | Hop::Managed { .. } | Hop::Receivers { .. }
+        );
+        if self.outbox.len() >= OUTBOX_MAX && !control {
             self.counters.hops_dropped += 1;
             return;
         }
@@ -2656,6 +2717,10 @@ impl Core {
                     if sp.generation != generation {
                         continue;
                     }
+                    if sp.scheduled.is_some_and(|at| at > now) {
+                        // A stale entry: a later one stands for this session. Retire it.
+                        continue;
+                    }
                     sp.scheduled = None;
                     while sp.session.poll_timeout().is_some_and(|at| at <= now) {
                         match sp.session.handle_timeout(now) {
@@ -2673,6 +2738,12 @@ impl Core {
                 }
                 TimerKey::Tables => {
                     self.publish();
+                    // Receiver counts again, for any core that missed a change.
+                    for account in 0..self.receiver_lists.len() {
+                        if !self.receiver_lists[account].is_empty() {
+                            self.receivers_changed(AccountId(account as u32), 0);
+                        }
+                    }
                     for index in 0..self.local_submit_binds.len() {
                         if self.local_submit_binds[index] > 0 {
                             self.refresh_share(index);
