@@ -28,7 +28,7 @@ use smsgw_shared::frame::{FrameLimits, Frames};
 use smsgw_shared::route::AccountId as RouteAccountId;
 use smsgw_shared::smpp::CommandId;
 use smsgw_shared::smpp::pdu::{
-    Body, DeliverSm, Dest, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu,
+    Body, DataSm, DeliverSm, Dest, INTERFACE_VERSION_34, INTERFACE_VERSION_50, MessageIdResp, Pdu,
     QuerySmResp, SubmitMulti, SubmitMultiResp, SubmitSm, UnsuccessSmes,
 };
 use smsgw_shared::smpp::session::{CloseReason, Event, Session, TimerEvent};
@@ -443,6 +443,31 @@ fn mo_owner(account: AccountId, deliver: &DeliverSm<Vec<u8>>, cores: usize) -> u
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
     (hash % cores as u64) as usize
+}
+
+/// A data_sm as the submit_sm/deliver_sm the gateway handles: its fields, the text in its
+/// message_payload TLV, the fields data_sm lacks empty or zero.
+fn data_sm_as_submit<B: Clone>(data: DataSm<B>, empty: B) -> SubmitSm<B> {
+    SubmitSm {
+        service_type: data.service_type,
+        source_addr_ton: data.source_addr_ton,
+        source_addr_npi: data.source_addr_npi,
+        source_addr: data.source_addr,
+        dest_addr_ton: data.dest_addr_ton,
+        dest_addr_npi: data.dest_addr_npi,
+        destination_addr: data.destination_addr,
+        esm_class: data.esm_class,
+        protocol_id: 0,
+        priority_flag: 0,
+        schedule_delivery_time: empty.clone(),
+        validity_period: empty.clone(),
+        registered_delivery: data.registered_delivery,
+        replace_if_present_flag: 0,
+        data_coding: data.data_coding,
+        sm_default_msg_id: 0,
+        short_message: empty,
+        tlvs: data.tlvs,
+    }
 }
 
 /// A borrowed view of an owned deliver_sm, to encode without copying it.
@@ -1147,26 +1172,7 @@ impl Core {
                 self.submit(index, sequence_number, CommandId::submit_sm, submit, now);
             }
             Body::DataSm(data) => {
-                let submit = SubmitSm {
-                    service_type: data.service_type,
-                    source_addr_ton: data.source_addr_ton,
-                    source_addr_npi: data.source_addr_npi,
-                    source_addr: data.source_addr,
-                    dest_addr_ton: data.dest_addr_ton,
-                    dest_addr_npi: data.dest_addr_npi,
-                    destination_addr: data.destination_addr,
-                    esm_class: data.esm_class,
-                    protocol_id: 0,
-                    priority_flag: 0,
-                    schedule_delivery_time: &[][..],
-                    validity_period: &[][..],
-                    registered_delivery: data.registered_delivery,
-                    replace_if_present_flag: 0,
-                    data_coding: data.data_coding,
-                    sm_default_msg_id: 0,
-                    short_message: &[][..],
-                    tlvs: data.tlvs,
-                };
+                let submit = data_sm_as_submit(data, &[][..]);
                 self.submit(index, sequence_number, CommandId::data_sm, submit, now);
             }
             Body::SubmitMulti(multi) => self.submit_multi(index, sequence_number, multi, now),
@@ -2154,26 +2160,7 @@ impl Core {
     fn on_upstream_delivery(&mut self, c: usize, pdu: Pdu<Vec<u8>>, now: u64) -> CommandStatus {
         let deliver = match pdu.body {
             Body::DeliverSm(deliver) => deliver,
-            Body::DataSm(data) => SubmitSm {
-                service_type: data.service_type,
-                source_addr_ton: data.source_addr_ton,
-                source_addr_npi: data.source_addr_npi,
-                source_addr: data.source_addr,
-                dest_addr_ton: data.dest_addr_ton,
-                dest_addr_npi: data.dest_addr_npi,
-                destination_addr: data.destination_addr,
-                esm_class: data.esm_class,
-                protocol_id: 0,
-                priority_flag: 0,
-                schedule_delivery_time: Vec::new(),
-                validity_period: Vec::new(),
-                registered_delivery: data.registered_delivery,
-                replace_if_present_flag: 0,
-                data_coding: data.data_coding,
-                sm_default_msg_id: 0,
-                short_message: Vec::new(),
-                tlvs: data.tlvs,
-            },
+            Body::DataSm(data) => data_sm_as_submit(data, Vec::new()),
             _ => return CommandStatus::ESME_RINVCMDID,
         };
         match DeliverKind::of(deliver.esm_class) {
