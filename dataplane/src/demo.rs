@@ -19,13 +19,27 @@ use crate::client::Client;
 use crate::config::Config;
 use crate::gateway::Gateway;
 
-/// Where the demo's SPs connect.
-pub const DEMO_SMPP: &str = "127.0.0.1:2775";
-/// Where the demo's simulated SMSC listens.
-pub const DEMO_SMSC: &str = "127.0.0.1:2776";
+/// Where the demo listens (SPs) and where its simulator listens (the gateway's SMSC).
+#[derive(Debug, Clone, Copy)]
+pub struct DemoAddrs {
+    /// SPs bind here.
+    pub smpp: SocketAddr,
+    /// The simulated SMSC.
+    pub smsc: SocketAddr,
+}
+
+impl Default for DemoAddrs {
+    fn default() -> DemoAddrs {
+        DemoAddrs {
+            smpp: SocketAddr::from(([127, 0, 0, 1], 2775)),
+            smsc: SocketAddr::from(([127, 0, 0, 1], 2776)),
+        }
+    }
+}
 
 /// The embedded config (data under `data_dir`).
-pub fn demo_config_text(data_dir: &Path) -> String {
+pub fn demo_config_text(data_dir: &Path, addrs: DemoAddrs) -> String {
+    let (smpp, smsc) = (addrs.smpp, addrs.smsc);
     format!(
         r#"[node]
 id = 1
@@ -35,7 +49,7 @@ io_backend = "auto"
 durability = "none"
 
 [smpp]
-listen = ["{DEMO_SMPP}"]
+listen = ["{smpp}"]
 
 [[account]]
 id = "demo"
@@ -49,7 +63,7 @@ message_id_format = "hex"
 
 [[connector]]
 name = "sim"
-address = "{DEMO_SMSC}"
+address = "{smsc}"
 system_id = "gw"
 password = "pw"
 bind = "transceiver"
@@ -134,17 +148,18 @@ fn submit(destination: &str, text_part: Vec<u8>, data_coding: u8, esm_class: u8)
 }
 
 /// Runs the demo until `stop` is set; returns an error text for the exit message.
-pub fn run(stop: Arc<AtomicBool>) -> Result<(), String> {
+pub fn run(stop: Arc<AtomicBool>, addrs: DemoAddrs) -> Result<(), String> {
     let simulator = simulator_path()?;
-    let smsc: SocketAddr = DEMO_SMSC.parse().map_err(|e| format!("{e}"))?;
+    let smsc = addrs.smsc;
+    let smsc_text = smsc.to_string();
     println!(
-        "demo: starting the SMSC simulator on {DEMO_SMSC} (receipts after 300 ms, one MO a second to short code 12345)"
+        "demo: starting the SMSC simulator on {smsc} (receipts after 300 ms, one MO a second to short code 12345)"
     );
     let child = Command::new(simulator)
         .args([
             "smsc-sim",
             "--listen",
-            DEMO_SMSC,
+            &smsc_text,
             "--dlr-delay-ms",
             "300",
             "--mo-rate",
@@ -156,12 +171,12 @@ pub fn run(stop: Arc<AtomicBool>) -> Result<(), String> {
         .map_err(|e| format!("start smsc-sim: {e}"))?;
     let _guard = ChildGuard(child);
     if !wait_port(smsc, Duration::from_secs(10)) {
-        return Err(format!("the simulator did not listen on {DEMO_SMSC}"));
+        return Err(format!("the simulator did not listen on {smsc}"));
     }
 
     let data_dir = std::env::temp_dir().join("smsgw-demo");
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-    let text = demo_config_text(&data_dir);
+    let text = demo_config_text(&data_dir, addrs);
     let config = Config::parse(&text, &data_dir).map_err(|errors| {
         errors
             .iter()
@@ -171,8 +186,9 @@ pub fn run(stop: Arc<AtomicBool>) -> Result<(), String> {
     })?;
     let gateway = Gateway::start(config).map_err(|e| e.to_string())?;
     println!(
-        "demo: gateway up ({} backend), SPs bind to {DEMO_SMPP} as demo/demo",
-        gateway.backend()
+        "demo: gateway up ({} backend), SPs bind to {} as demo/demo",
+        gateway.backend(),
+        gateway.smpp_addrs()[0]
     );
     // Let the connector bind before the first submit (it would queue otherwise, also fine).
     let deadline = Instant::now() + Duration::from_secs(5);

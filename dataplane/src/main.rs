@@ -40,7 +40,14 @@ enum Command {
     },
     /// Run the gateway on an embedded default config with a built-in SMSC simulator, send a few
     /// messages and show their receipts, then keep running until Ctrl-C.
-    Demo,
+    Demo {
+        /// Where SPs bind (the gateway's SMPP listener).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2775")]
+        smpp_listen: std::net::SocketAddr,
+        /// Where the simulated SMSC listens.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2776")]
+        smsc_listen: std::net::SocketAddr,
+    },
     /// Validate a config file and print every error with its key path; exit 1 when invalid.
     CheckConfig {
         /// The TOML config file.
@@ -52,7 +59,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config } => run(&config),
-        Command::Demo => demo(),
+        Command::Demo {
+            smpp_listen,
+            smsc_listen,
+        } => demo(smsgw_dataplane::demo::DemoAddrs {
+            smpp: smpp_listen,
+            smsc: smsc_listen,
+        }),
         Command::CheckConfig { file } => check_config(&file),
     }
 }
@@ -110,12 +123,12 @@ fn run(file: &Path) -> ExitCode {
 }
 
 /// `smsgw demo`.
-fn demo() -> ExitCode {
+fn demo(addrs: smsgw_dataplane::demo::DemoAddrs) -> ExitCode {
     let stop = match stop_flag() {
         Ok(stop) => stop,
         Err(code) => return code,
     };
-    match smsgw_dataplane::demo::run(stop) {
+    match smsgw_dataplane::demo::run(stop, addrs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("smsgw demo: {error}");
