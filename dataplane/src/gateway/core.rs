@@ -38,7 +38,7 @@ use smsgw_shared::text::{Concat, ConcatReference, Reassembler, ReassemblyError, 
 
 use crate::admission::{AccountId, BindMode as AdmitMode, BindPermit};
 use crate::connector::{
-    BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, DeliveryRequest, Message,
+    BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, Message,
 };
 use crate::flow::share::CoreShare;
 use crate::flow::{AccountFlow, Admission, DelayedResponse, KeyedLimit, Load, congestion_state};
@@ -532,6 +532,7 @@ pub struct Core {
     correlator: Correlator,
     early_addresses: HashMap<(u16, IdKey), UpstreamReceipt>,
     pending: PendingQueue<Delivery>,
+    pending_limits: PendingLimits,
     /// Deliveries on an SP session, by request token.
     delivering: FxHashMap<u64, DeliveryId>,
     delivery_token: u64,
@@ -642,6 +643,7 @@ impl Core {
             correlator: Correlator::new(CorrelatorLimits::default(), Vec::new()),
             early_addresses: HashMap::new(),
             pending: PendingQueue::new(PendingLimits::for_total(per_core)),
+            pending_limits: PendingLimits::for_total(per_core),
             delivering: FxHashMap::default(),
             delivery_token: 1,
             receivers: vec![vec![0; cores]; accounts],
@@ -2080,7 +2082,6 @@ impl Core {
                 ConnectorEvent::Delivery { request, pdu } => {
                     let status = self.on_upstream_delivery(c, pdu, now);
                     self.connectors[c].respond_delivery(request, status);
-                    let _: DeliveryRequest = request;
                 }
                 ConnectorEvent::Bound { bind } => {
                     self.binds[c][bind].bound = true;
@@ -2178,13 +2179,10 @@ impl Core {
                 let reassemble =
                     self.snap.config.accounts[account.0 as usize].mo_concat == MoConcat::Reassemble;
                 if !reassemble || concat_of(&deliver).is_none() {
-                    return self.queue_delivery(
-                        account,
-                        Delivery {
-                            deliver_sm: deliver,
-                        },
-                        now,
-                    );
+                    let delivery = Delivery {
+                        deliver_sm: deliver,
+                    };
+                    return self.queue_delivery(account, delivery, now);
                 }
                 let owner = mo_owner(account, &deliver, self.snap.core_count);
                 if owner == self.id {
@@ -2299,6 +2297,8 @@ impl Core {
         }
     }
 
+    /// A receipt from connector `c`: matched here when this core owns its shard, else handed
+    /// to the owner.
     fn on_upstream_receipt(
         &mut self,
         c: usize,
@@ -2351,8 +2351,17 @@ impl Core {
             self.counters.mesh_full += 1;
             return CommandStatus::ESME_RX_T_APPN;
         }
+        // Answered OK now: the shard's answer would hold the SMSC's window for a cross-core
+        // round trip. If the shard's delivery queue is full there, the receipt is counted
+        // (`delivery_queue_full`) and lost; on this core's own shard it is refused first.
         self.send_hop(owner, hop);
         CommandStatus::ESME_ROK
+    }
+
+    /// Whether the delivery queue can take one more receipt or MO for `account`.
+    fn delivery_room(&self, account: AccountId) -> bool {
+        self.pending.len() < self.pending_limits.total_max
+            && self.pending.account_len(account) < self.pending_limits.per_account_max
     }
 
     fn match_receipt(
@@ -2362,6 +2371,14 @@ impl Core {
         receipt: UpstreamReceipt,
         now: u64,
     ) -> CommandStatus {
+        // Room first: a match consumes the mapping, so a receipt that cannot be queued for
+        // the SP is refused before it matches (the SMSC sends it again later).
+        if let Some(our) = self.correlator.peek(ConnectorId(connector), &key)
+            && !self.delivery_room(our.account)
+        {
+            self.counters.delivery_queue_full += 1;
+            return CommandStatus::ESME_RMSGQFUL;
+        }
         match self
             .correlator
             .match_receipt_key(ConnectorId(connector), key, receipt.facts, now)

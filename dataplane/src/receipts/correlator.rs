@@ -338,6 +338,17 @@ impl Correlator {
         self.buffer_early(submit_key, facts, now_ms)
     }
 
+    /// Our part recorded for `key` on `connector`, without matching anything (so the caller
+    /// can check there is room to deliver before it consumes the mapping).
+    pub fn peek(&self, connector: ConnectorId, key: &IdKey) -> Option<OurRef> {
+        self.submits
+            .get(&SubmitKey {
+                connector,
+                key: *key,
+            })
+            .copied()
+    }
+
     /// The next mapping or early receipt at or past its TTL, removed; call until `None`.
     pub fn poll_expired(&mut self, now_ms: u64) -> Option<Expired> {
         if let Some((_, submit_key, facts)) = self.early.pop_expired(now_ms) {
