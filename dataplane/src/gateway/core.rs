@@ -883,7 +883,10 @@ impl Core {
     }
 
     fn flush_all(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
+        let mut dirty = std::mem::take(&mut self.dirty);
+        // A connection written to many times this turn is flushed once.
+        dirty.sort_unstable();
+        dirty.dedup();
         for conn in &dirty {
             self.flush_conn(*conn);
         }
@@ -1693,7 +1696,7 @@ impl Core {
                 continue;
             }
             if self.connectors[connector].bind_count() > 0 {
-                match self.enqueue_local(outbound, now) {
+                match self.enqueue_local(outbound) {
                     Ok(()) => placed_count += 1,
                     Err((status, _)) => {
                         let _ = unsuccess.push(ton, npi, address, status);
@@ -1736,7 +1739,7 @@ impl Core {
         let connector = outbound.connector;
         if self.connectors[connector].bind_count() > 0 {
             let reply = outbound.reply;
-            match self.enqueue_local(outbound, now) {
+            match self.enqueue_local(outbound) {
                 Ok(()) => self.answer(reply, CommandStatus::ESME_ROK),
                 Err((status, meta)) => self.refuse_forward(reply, meta, status, now),
             }
@@ -1770,11 +1773,7 @@ impl Core {
 
     /// Queues on this core's binds of the connector; on a full queue, the status and the
     /// message's meta come back (for a failure receipt).
-    fn enqueue_local(
-        &mut self,
-        outbound: Box<Outbound>,
-        now: u64,
-    ) -> Result<(), (CommandStatus, Meta)> {
+    fn enqueue_local(&mut self, outbound: Box<Outbound>) -> Result<(), (CommandStatus, Meta)> {
         let Outbound {
             connector,
             message,
@@ -1789,9 +1788,8 @@ impl Core {
         match self.connectors[connector].enqueue(message) {
             Ok(()) => {
                 self.inflight.insert(token, meta);
-                self.connectors[connector].pump(now);
-                self.drain_connector_events(connector, now);
-                self.mark_binds_dirty(connector);
+                // Sent by this turn's service_connectors (one pump per connector per turn,
+                // not one per message).
                 self.update_full(connector);
                 Ok(())
             }
@@ -2643,7 +2641,7 @@ impl Core {
         match hop {
             Hop::Submit(outbound) => {
                 let reply = outbound.reply;
-                match self.enqueue_local(outbound, now) {
+                match self.enqueue_local(outbound) {
                     Ok(()) => self.answer(reply, CommandStatus::ESME_ROK),
                     Err((status, meta)) if reply.command == CommandId::submit_multi => {
                         // Its response has left already: tell the SP by receipt.
