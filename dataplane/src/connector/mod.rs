@@ -79,7 +79,8 @@ pub struct Message {
     /// The caller's handle; every outcome event names it.
     pub token: u64,
     /// The body sent as submit_sm (sequence_number is the session's).
-    pub submit_sm: SubmitSm<Vec<u8>>,
+    /// Boxed: messages move through the queue and the windows; a pointer moves cheaper.
+    pub submit_sm: Box<SubmitSm<Vec<u8>>>,
 }
 
 /// What a connector on this core needs from the config.
@@ -872,7 +873,7 @@ impl BindSlot {
 
 /// A view of an owned submit_sm for encoding without copying. `None` when its TLV region is not
 /// a valid TLV stream (it was built outside the decoder).
-fn borrow_submit_sm(submit_sm: &SubmitSm<Vec<u8>>) -> Option<SubmitSm<&[u8]>> {
+pub(crate) fn borrow_submit_sm(submit_sm: &SubmitSm<Vec<u8>>) -> Option<SubmitSm<&[u8]>> {
     Some(SubmitSm {
         service_type: &submit_sm.service_type,
         source_addr_ton: submit_sm.source_addr_ton,

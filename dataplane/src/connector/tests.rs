@@ -50,11 +50,11 @@ fn settings(bind_count: usize, queue_max: usize, tps: u64) -> ConnectorSettings 
 fn message(token: u64) -> Message {
     Message {
         token,
-        submit_sm: SubmitSm {
+        submit_sm: Box::new(SubmitSm {
             destination_addr: b"8613800000000".to_vec(),
             short_message: token.to_be_bytes().to_vec(),
             ..SubmitSm::default()
-        },
+        }),
     }
 }
 

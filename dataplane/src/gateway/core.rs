@@ -38,7 +38,7 @@ use smsgw_shared::text::{Concat, ConcatReference, Reassembler, ReassemblyError, 
 
 use crate::admission::{AccountId, BindMode as AdmitMode, BindPermit};
 use crate::connector::{
-    BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, Message,
+    BindIndex, BindState, Connector, ConnectorEvent, ConnectorSettings, Message, borrow_submit_sm,
 };
 use crate::flow::share::CoreShare;
 use crate::flow::{AccountFlow, Admission, DelayedResponse, KeyedLimit, Load, congestion_state};
@@ -470,31 +470,6 @@ fn data_sm_as_submit<B: Clone>(data: DataSm<B>, empty: B) -> SubmitSm<B> {
     }
 }
 
-/// A borrowed view of an owned deliver_sm, to encode without copying it.
-fn borrow_sm(sm: &SubmitSm<Vec<u8>>) -> SubmitSm<&[u8]> {
-    SubmitSm {
-        service_type: &sm.service_type,
-        source_addr_ton: sm.source_addr_ton,
-        source_addr_npi: sm.source_addr_npi,
-        source_addr: &sm.source_addr,
-        dest_addr_ton: sm.dest_addr_ton,
-        dest_addr_npi: sm.dest_addr_npi,
-        destination_addr: &sm.destination_addr,
-        esm_class: sm.esm_class,
-        protocol_id: sm.protocol_id,
-        priority_flag: sm.priority_flag,
-        schedule_delivery_time: &sm.schedule_delivery_time,
-        validity_period: &sm.validity_period,
-        registered_delivery: sm.registered_delivery,
-        replace_if_present_flag: sm.replace_if_present_flag,
-        data_coding: sm.data_coding,
-        sm_default_msg_id: sm.sm_default_msg_id,
-        short_message: &sm.short_message,
-        // Built by the gateway or decoded from the wire: always parses.
-        tlvs: Tlvs::parse(sm.tlvs.raw(), 0).unwrap_or_default(),
-    }
-}
-
 /// The status for a query/cancel/replace of a message we do not hold (or may not change).
 fn manage_failure(command: CommandId) -> CommandStatus {
     match command {
@@ -531,7 +506,8 @@ pub struct Core {
     inflight: FxHashMap<u64, Meta>,
     correlator: Correlator,
     early_addresses: HashMap<(u16, IdKey), UpstreamReceipt>,
-    pending: PendingQueue<Delivery>,
+    /// Boxed: entries move inside the queue's maps, a pointer moves cheaper than a PDU.
+    pending: PendingQueue<Box<Delivery>>,
     pending_limits: PendingLimits,
     /// Deliveries on an SP session, by request token.
     delivering: FxHashMap<u64, DeliveryId>,
@@ -1580,7 +1556,7 @@ impl Core {
             connector,
             message: Message {
                 token: id,
-                submit_sm: owned,
+                submit_sm: Box::new(owned),
             },
             meta,
             reply: Reply {
@@ -1646,7 +1622,7 @@ impl Core {
                 }
             };
             let token = self.ids.next(unix_ms()).to_u64();
-            let submit_sm = SubmitSm {
+            let submit_sm = Box::new(SubmitSm {
                 service_type: multi.service_type.to_vec(),
                 source_addr_ton: multi.source_addr_ton,
                 source_addr_npi: multi.source_addr_npi,
@@ -1665,7 +1641,7 @@ impl Core {
                 sm_default_msg_id: multi.sm_default_msg_id,
                 short_message: multi.short_message.to_vec(),
                 tlvs: multi.tlvs.to_owned_tlvs(),
-            };
+            });
             let outbound = Box::new(Outbound {
                 connector,
                 message: Message { token, submit_sm },
@@ -1773,6 +1749,10 @@ impl Core {
 
     /// Queues on this core's binds of the connector; on a full queue, the status and the
     /// message's meta come back (for a failure receipt).
+    #[allow(
+        clippy::boxed_local,
+        reason = "outbound messages travel boxed through the mesh and the held heap"
+    )]
     fn enqueue_local(&mut self, outbound: Box<Outbound>) -> Result<(), (CommandStatus, Meta)> {
         let Outbound {
             connector,
@@ -2504,7 +2484,7 @@ impl Core {
     ) -> CommandStatus {
         match self
             .pending
-            .push(account, delivery, now + DELIVERY_VALIDITY_MS)
+            .push(account, Box::new(delivery), now + DELIVERY_VALIDITY_MS)
         {
             Ok(_) => CommandStatus::ESME_ROK,
             Err(refused) => {
@@ -2553,8 +2533,9 @@ impl Core {
                 // Encoded straight from the queued item (it stays queued until answered).
                 let token = self.delivery_token;
                 self.delivery_token += 1;
-                let body = Body::DeliverSm(borrow_sm(&attempt.item.deliver_sm));
-                let sent = self.sps[index as usize].as_mut().and_then(|sp| {
+                let sent = borrow_submit_sm(&attempt.item.deliver_sm).and_then(|deliver| {
+                    let body = Body::DeliverSm(deliver);
+                    let sp = self.sps[index as usize].as_mut()?;
                     sp.session
                         .send_request(body, token, now)
                         .ok()
@@ -2569,10 +2550,10 @@ impl Core {
                     None => self.delivery_failed(delivery_id, now),
                 }
             } else if let Some(core) = Core::remote_core(&self.receivers, self.id, account) {
-                let item = attempt.item.clone();
+                let item: Box<Delivery> = attempt.item.clone();
                 let hop = Hop::Deliver {
                     account,
-                    delivery: Box::new(item),
+                    delivery: item,
                 };
                 match self.mesh.send(core, hop) {
                     Ok(()) => {

@@ -39,7 +39,7 @@
 //! past the in-memory bound, are for the journal issue's RocksDB-backed store: an expired
 //! [`Expired::EarlyReceipt`] is where the caller looks there before counting it lost.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use smsgw_shared::smpp::CommandStatus;
 use thiserror::Error;
@@ -202,7 +202,7 @@ pub struct Correlator {
     id_matching: Vec<IdMatching>,
     submits: TtlTable<SubmitKey, OurRef>,
     early: TtlTable<SubmitKey, ReceiptFacts>,
-    copies: HashMap<PartKey, Copies>,
+    copies: FxHashMap<PartKey, Copies>,
     counters: CorrelatorCounters,
 }
 
@@ -218,7 +218,7 @@ impl Correlator {
             id_matching,
             submits: TtlTable::new(limits.submits_max, limits.submit_ttl_ms),
             early: TtlTable::new(limits.early_receipts_max, limits.early_ttl_ms),
-            copies: HashMap::with_capacity(limits.submits_max),
+            copies: FxHashMap::with_capacity_and_hasher(limits.submits_max, Default::default()),
             counters: CorrelatorCounters::default(),
         }
     }

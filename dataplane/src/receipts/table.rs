@@ -10,10 +10,12 @@
 //! order. Slot numbers are stable while an entry lives, so callers may keep them in side
 //! indexes (the correlator's copies of one part).
 //!
-//! The index is a `HashMap` with the std hasher: its iteration order is never used, so a
-//! seeded simulation still replays exactly.
+//! The index is a `HashMap` with FxHash: the keys (canonical upstream ids, 65 octets) come
+//! from the operator's SMSCs, contracted peers rather than the open internet, and SipHash was
+//! a visible share of the gateway's CPU per message (docs/benchmarks.md). Its iteration order
+//! is never used, so a seeded simulation still replays exactly.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 /// A slot number in a [`TtlTable`].
@@ -23,7 +25,7 @@ pub(crate) type Slot = u32;
 #[derive(Debug)]
 pub(crate) struct TtlTable<K, V> {
     slots: Vec<Entry<K, V>>,
-    index: HashMap<K, Slot>,
+    index: FxHashMap<K, Slot>,
     /// Head of the free list, linked through `newer`.
     free: Slot,
     oldest: Slot,
@@ -48,7 +50,7 @@ impl<K: Copy + Eq + Hash, V> TtlTable<K, V> {
         assert!(capacity_max < NIL as usize);
         TtlTable {
             slots: Vec::with_capacity(capacity_max),
-            index: HashMap::with_capacity(capacity_max),
+            index: FxHashMap::with_capacity_and_hasher(capacity_max, Default::default()),
             free: NIL,
             oldest: NIL,
             newest: NIL,
