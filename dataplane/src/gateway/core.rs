@@ -680,9 +680,12 @@ impl Core {
                 // A peer's ring is full: retry soon without spinning.
                 Duration::from_millis(1)
             } else {
+                // Everything due at `now` ran this turn; a deadline still at or before `now`
+                // is work waiting for something else (a delivery waiting for an SP's window,
+                // which a response will wake): sleep at least a millisecond, never spin.
                 let next = self
                     .next_deadline()
-                    .map_or(1_000, |at| at.saturating_sub(now).min(1_000));
+                    .map_or(1_000, |at| at.saturating_sub(now).clamp(1, 1_000));
                 Duration::from_millis(next)
             };
             let sleeping = !timeout.is_zero() && self.mesh.prepare_to_sleep();
