@@ -2522,11 +2522,16 @@ impl Core {
             let sps = &self.sps;
             let lists = &self.receiver_lists;
             let id = self.id;
+            // A core with receiving sessions of the account keeps its deliveries and waits for
+            // their windows; only a core with none hands them to a core that has some. (Handing
+            // them on whenever the local windows were full bounced them between two busy
+            // cores without end.)
             let Some(attempt) = self.pending.poll_deliver(now, |account| {
                 Core::local_receiver(sps, lists, account).is_some()
-                    || receivers
-                        .get(account.0 as usize)
-                        .is_some_and(|row| (0..row.len()).any(|c| c != id && row[c] > 0))
+                    || (lists.get(account.0 as usize).is_none_or(Vec::is_empty)
+                        && receivers
+                            .get(account.0 as usize)
+                            .is_some_and(|row| (0..row.len()).any(|c| c != id && row[c] > 0)))
             }) else {
                 break;
             };
@@ -2552,7 +2557,13 @@ impl Core {
                     }
                     None => self.delivery_failed(delivery_id, now),
                 }
-            } else if let Some(core) = Core::remote_core(&self.receivers, self.id, account) {
+            } else if let Some(core) = self
+                .receiver_lists
+                .get(account.0 as usize)
+                .is_none_or(Vec::is_empty)
+                .then(|| Core::remote_core(&self.receivers, self.id, account))
+                .flatten()
+            {
                 let item: Box<Delivery> = attempt.item.clone();
                 let hop = Hop::Deliver {
                     account,
