@@ -33,6 +33,10 @@ mod ring {
                 return completion;
             }
             ring.submit_and_wait(1, Some(ROUND_WAIT)).unwrap();
+            // A blocking sleep between rounds: under valgrind a thread waiting in
+            // io_uring_enter holds the tool's lock, so another thread (the waker in
+            // eventfd_wakes_the_ring_from_another_thread) may otherwise never get to run.
+            std::thread::sleep(Duration::from_millis(1));
         }
         panic!("no completion after {ROUNDS_MAX} rounds");
     }
